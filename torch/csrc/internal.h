@@ -1,0 +1,94 @@
+// Internal helpers shared by the shim's translation units. Not part of the C interface.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "torchshim.h"
+
+struct ts_tensor_s {
+  at::Tensor t;
+};
+
+namespace tsi {
+
+extern std::atomic<int64_t> live;
+
+inline ts_error make_error(const char* msg) {
+  size_t n = std::strlen(msg);
+  char* out = static_cast<char*>(std::malloc(n + 1));
+  if (out == nullptr) return nullptr;  // out of memory while reporting: nothing better to do
+  std::memcpy(out, msg, n + 1);
+  return out;
+}
+
+inline ts_tensor wrap(at::Tensor t) {
+  auto* h = new ts_tensor_s{std::move(t)};
+  live.fetch_add(1, std::memory_order_relaxed);
+  return h;
+}
+
+// get returns the tensor behind a handle, or throws for a NULL or undefined one.
+inline const at::Tensor& get(ts_tensor h, const char* what = "tensor") {
+  if (h == nullptr) throw std::invalid_argument(std::string(what) + " is NULL (closed or never created)");
+  if (!h->t.defined()) throw std::invalid_argument(std::string(what) + " is undefined");
+  return h->t;
+}
+
+inline at::Device device_of(int d) {
+  if (d < 0) return at::Device(at::kCPU);
+  return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d));
+}
+
+inline int device_code(const at::Device& d) {
+  if (d.is_cpu()) return -1;
+  if (d.is_cuda()) return d.has_index() ? d.index() : 0;
+  return -2;
+}
+
+inline at::ScalarType dtype_of(int code) {
+  switch (code) {
+    case 0: return at::kByte;
+    case 3: return at::kInt;
+    case 4: return at::kLong;
+    case 5: return at::kHalf;
+    case 6: return at::kFloat;
+    case 7: return at::kDouble;
+    case 11: return at::kBool;
+    case 15: return at::kBFloat16;
+    default: throw std::invalid_argument("unsupported dtype code " + std::to_string(code));
+  }
+}
+
+inline std::vector<int64_t> dims(const int64_t* p, int n) {
+  if (n < 0) throw std::invalid_argument("negative number of dimensions");
+  return std::vector<int64_t>(p, p + n);
+}
+
+}  // namespace tsi
+
+// TS_TRY / TS_CATCH bracket every exported function body: every C++ exception becomes an error value.
+#define TS_TRY try {
+#define TS_CATCH                                                         \
+  }                                                                      \
+  catch (const c10::Error& e) {                                          \
+    return tsi::make_error(e.what_without_backtrace());                  \
+  }                                                                      \
+  catch (const std::exception& e) {                                      \
+    return tsi::make_error(e.what());                                    \
+  }                                                                      \
+  catch (...) {                                                          \
+    return tsi::make_error("unknown C++ exception");                     \
+  }                                                                      \
+  return nullptr;
+
+#define TS_OUT(ptr)                                                              \
+  do {                                                                           \
+    if ((ptr) == nullptr) throw std::invalid_argument("output pointer is NULL"); \
+  } while (0)

@@ -1,0 +1,249 @@
+// Neural-network ops, the fused encoder layer, losses and optimizer steps.
+#include <ATen/core/grad_mode.h>
+
+#include <cmath>
+
+#include "internal.h"
+
+using tsi::get;
+using tsi::wrap;
+
+namespace {
+
+at::Tensor activation(const at::Tensor& x, int act) {
+  switch (act) {
+    case 0: return at::gelu(x, "none");
+    case 1: return at::gelu(x, "tanh");
+    case 2: return at::relu(x);
+    default: throw std::invalid_argument("unknown activation code " + std::to_string(act));
+  }
+}
+
+void check_2d_weight(const at::Tensor& w, int64_t rows, int64_t cols, const char* name) {
+  if (w.dim() != 2 || w.size(0) != rows || w.size(1) != cols)
+    throw std::invalid_argument(std::string("encoder layer: ") + name + " has shape " + c10::str(w.sizes()) +
+                                ", expected [" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
+}
+
+}  // namespace
+
+extern "C" {
+
+ts_error ts_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& xt = get(x, "input");
+  const auto& wt = get(w, "weight");
+  if (wt.dim() != 2) throw std::invalid_argument("linear: weight must be 2-D, got shape " + c10::str(wt.sizes()));
+  if (xt.dim() < 1 || xt.size(-1) != wt.size(1))
+    throw std::invalid_argument("linear: input shape " + c10::str(xt.sizes()) + " does not match weight " +
+                                c10::str(wt.sizes()));
+  c10::optional<at::Tensor> bias;
+  if (b != nullptr) bias = get(b, "bias");
+  *out = wrap(at::linear(xt, wt, bias));
+  TS_CATCH
+}
+
+ts_error ts_embedding(ts_tensor weight, ts_tensor ids, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& w = get(weight, "embedding weight");
+  const auto& i = get(ids, "ids");
+  if (i.scalar_type() != at::kLong && i.scalar_type() != at::kInt)
+    throw std::invalid_argument("embedding: ids must be int64 or int32");
+  if (i.numel() > 0) {
+    auto lo = i.min().item<int64_t>();
+    auto hi = i.max().item<int64_t>();
+    if (lo < 0 || hi >= w.size(0))
+      throw std::out_of_range("embedding: id " + std::to_string(lo < 0 ? lo : hi) + " out of range for a table of " +
+                              std::to_string(w.size(0)) + " rows");
+  }
+  *out = wrap(at::embedding(w, i));
+  TS_CATCH
+}
+
+ts_error ts_layer_norm(ts_tensor x, ts_tensor w, ts_tensor b, double eps, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& xt = get(x, "input");
+  const auto& wt = get(w, "weight");
+  *out = wrap(at::layer_norm(xt, {wt.size(0)}, wt, get(b, "bias"), eps));
+  TS_CATCH
+}
+
+ts_error ts_softmax(ts_tensor x, int64_t dim, int log, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& xt = get(x);
+  *out = wrap(log ? at::log_softmax(xt, dim) : at::softmax(xt, dim));
+  TS_CATCH
+}
+
+ts_error ts_dropout(ts_tensor x, double p, int train, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  if (p < 0 || p > 1) throw std::invalid_argument("dropout: probability " + std::to_string(p) + " outside [0, 1]");
+  *out = wrap(at::dropout(get(x), p, train != 0));
+  TS_CATCH
+}
+
+ts_error ts_normalize(ts_tensor x, double p, int64_t dim, double eps, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& xt = get(x);
+  auto norm = xt.norm(p, dim, true).clamp_min(eps).expand_as(xt);
+  *out = wrap(xt / norm);
+  TS_CATCH
+}
+
+ts_error ts_cosine_similarity(ts_tensor a, ts_tensor b, int64_t dim, double eps, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  *out = wrap(at::cosine_similarity(get(a), get(b), dim, eps));
+  TS_CATCH
+}
+
+ts_error ts_cross_entropy(ts_tensor logits, ts_tensor targets, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& l = get(logits, "logits");
+  const auto& t = get(targets, "targets");
+  if (l.dim() != 2) throw std::invalid_argument("cross_entropy: logits must be [N, C], got " + c10::str(l.sizes()));
+  if (t.dim() != 1 || t.size(0) != l.size(0))
+    throw std::invalid_argument("cross_entropy: targets must be [N] with N = " + std::to_string(l.size(0)) +
+                                ", got " + c10::str(t.sizes()));
+  if (t.scalar_type() != at::kLong) throw std::invalid_argument("cross_entropy: targets must be int64");
+  if (t.numel() > 0) {
+    auto lo = t.min().item<int64_t>();
+    auto hi = t.max().item<int64_t>();
+    if (lo < 0 || hi >= l.size(1))
+      throw std::out_of_range("cross_entropy: target " + std::to_string(lo < 0 ? lo : hi) + " out of range for " +
+                              std::to_string(l.size(1)) + " classes");
+  }
+  *out = wrap(at::nll_loss(at::log_softmax(l, 1), t));
+  TS_CATCH
+}
+
+ts_error ts_mse_loss(ts_tensor a, ts_tensor b, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& x = get(a);
+  const auto& y = get(b);
+  if (x.sizes() != y.sizes())
+    throw std::invalid_argument("mse_loss: shapes " + c10::str(x.sizes()) + " and " + c10::str(y.sizes()) + " differ");
+  *out = wrap(at::mse_loss(x, y));
+  TS_CATCH
+}
+
+ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, const ts_tensor* w, int64_t heads,
+                          double eps, int act, double dropout, int train, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& xt = get(x, "input");
+  if (xt.dim() != 3) throw std::invalid_argument("encoder layer: input must be [B, S, H], got " + c10::str(xt.sizes()));
+  const int64_t B = xt.size(0), S = xt.size(1), H = xt.size(2);
+  if (heads < 1 || H % heads != 0)
+    throw std::invalid_argument("encoder layer: hidden size " + std::to_string(H) + " is not divisible by " +
+                                std::to_string(heads) + " heads");
+  const int64_t D = H / heads;
+  const char* names[12] = {"qkv weight", "qkv bias", "output weight", "output bias", "attention LayerNorm weight",
+                           "attention LayerNorm bias", "intermediate weight", "intermediate bias", "output dense weight",
+                           "output dense bias", "output LayerNorm weight", "output LayerNorm bias"};
+  at::Tensor p[12];
+  for (int i = 0; i < 12; i++) p[i] = get(w[i], names[i]);
+  check_2d_weight(p[0], 3 * H, H, names[0]);
+  check_2d_weight(p[2], H, H, names[2]);
+  const int64_t I = p[6].size(0);
+  check_2d_weight(p[6], I, H, names[6]);
+  check_2d_weight(p[8], H, I, names[8]);
+  const auto& mb = get(mask_bias, "mask bias");
+  bool drop = train != 0 && dropout > 0;
+
+  auto qkv = at::linear(xt, p[0], p[1]).view({B, S, 3, heads, D}).permute({2, 0, 3, 1, 4});
+  auto q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);
+  auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));
+  scores = scores + mb;
+  if (pos_bias != nullptr) scores = scores + get(pos_bias, "position bias");
+  auto probs = at::softmax(scores, -1);
+  if (drop) probs = at::dropout(probs, dropout, true);
+  auto ctx = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, S, H});
+  auto attn = at::linear(ctx, p[2], p[3]);
+  if (drop) attn = at::dropout(attn, dropout, true);
+  auto h = at::layer_norm(attn + xt, {H}, p[4], p[5], eps);
+  auto f = activation(at::linear(h, p[6], p[7]), act);
+  f = at::linear(f, p[8], p[9]);
+  if (drop) f = at::dropout(f, dropout, true);
+  *out = wrap(at::layer_norm(f + h, {H}, p[10], p[11], eps));
+  TS_CATCH
+}
+
+ts_error ts_adamw_step(const ts_tensor* params, const ts_tensor* exp_avg, const ts_tensor* exp_avg_sq, int n,
+                       double lr, double beta1, double beta2, double eps, double weight_decay, int64_t step) {
+  TS_TRY
+  if (step < 1) throw std::invalid_argument("adamw: step must start at 1");
+  at::NoGradGuard guard;
+  const double bc1 = 1 - std::pow(beta1, static_cast<double>(step));
+  const double bc2 = 1 - std::pow(beta2, static_cast<double>(step));
+  const double step_size = lr / bc1;
+  const double bc2_sqrt = std::sqrt(bc2);
+  for (int i = 0; i < n; i++) {
+    auto& p = const_cast<at::Tensor&>(get(params[i], "parameter"));
+    const auto& g = p.grad();
+    if (!g.defined()) continue;
+    auto& m = const_cast<at::Tensor&>(get(exp_avg[i], "exp_avg"));
+    auto& v = const_cast<at::Tensor&>(get(exp_avg_sq[i], "exp_avg_sq"));
+    if (m.sizes() != p.sizes() || v.sizes() != p.sizes())
+      throw std::invalid_argument("adamw: state of parameter " + std::to_string(i) + " has the wrong shape");
+    p.mul_(1 - lr * weight_decay);
+    m.mul_(beta1).add_(g, 1 - beta1);
+    v.mul_(beta2).addcmul_(g, g, 1 - beta2);
+    auto denom = (v.sqrt() / bc2_sqrt).add_(eps);
+    p.addcdiv_(m, denom, -step_size);
+  }
+  TS_CATCH
+}
+
+ts_error ts_sgd_step(const ts_tensor* params, const ts_tensor* momentum_buf, int n, double lr, double momentum,
+                     double weight_decay, int nesterov, int64_t step) {
+  TS_TRY
+  at::NoGradGuard guard;
+  for (int i = 0; i < n; i++) {
+    auto& p = const_cast<at::Tensor&>(get(params[i], "parameter"));
+    if (!p.grad().defined()) continue;
+    auto d = p.grad();
+    if (weight_decay != 0) d = d.add(p, weight_decay);
+    if (momentum != 0) {
+      auto& buf = const_cast<at::Tensor&>(get(momentum_buf[i], "momentum buffer"));
+      if (step <= 1)
+        buf.copy_(d);
+      else
+        buf.mul_(momentum).add_(d);
+      d = nesterov ? d.add(buf, momentum) : buf;
+    }
+    p.add_(d, -lr);
+  }
+  TS_CATCH
+}
+
+ts_error ts_clip_grad_norm(const ts_tensor* params, int n, double max_norm, double* total_norm) {
+  TS_TRY
+  at::NoGradGuard guard;
+  std::vector<at::Tensor> grads;
+  for (int i = 0; i < n; i++) {
+    const auto& g = get(params[i], "parameter").grad();
+    if (g.defined()) grads.push_back(g);
+  }
+  double total = 0;
+  if (!grads.empty()) {
+    std::vector<at::Tensor> norms;
+    for (auto& g : grads) norms.push_back(g.norm(2).to(at::kDouble));
+    total = at::stack(norms).norm(2).item<double>();
+    double coef = max_norm / (total + 1e-6);
+    if (coef < 1)
+      for (auto& g : grads) g.mul_(coef);
+  }
+  if (total_norm != nullptr) *total_norm = total;
+  TS_CATCH
+}
+
+}  // extern "C"
