@@ -172,4 +172,3 @@ func ClipGradNorm(params []*Tensor, maxNorm float64) (float64, error) {
 	}
 	return float64(total), nil
 }
-

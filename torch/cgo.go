@@ -19,6 +19,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrClosed is returned when an operation is given a tensor that was closed (or a nil tensor).
@@ -31,6 +32,11 @@ func check(op string, e C.ts_error) error {
 	}
 	msg := C.GoString(e)
 	C.ts_free_error(e)
+	// libtorch appends the dispatcher's kernel table to some messages: keep the explanation only.
+	if i := strings.Index(msg, "\n\n"); i > 0 {
+		msg = msg[:i]
+	}
+	msg = strings.TrimSpace(msg)
 	return fmt.Errorf("torch: %s: %s", op, msg)
 }
 

@@ -11,24 +11,32 @@ import (
 	"strings"
 )
 
-// Device is where a tensor lives: CPU, or a CUDA device by index.
+// Device is where a tensor lives: CPU (the zero value), or a CUDA device by index.
 type Device int
 
 // CPU is the host.
-const CPU Device = -1
+const CPU Device = 0
 
 // CUDA returns the CUDA device with the given index.
-func CUDA(index int) Device { return Device(index) }
+func CUDA(index int) Device { return Device(index + 1) }
 
 // IsCUDA reports whether d is a CUDA device.
-func (d Device) IsCUDA() bool { return d >= 0 }
+func (d Device) IsCUDA() bool { return d > 0 }
+
+// Index is the CUDA device index, or -1 for the CPU.
+func (d Device) Index() int { return int(d) - 1 }
+
+// code is the shim's encoding: -1 for the CPU, n for cuda:n.
+func (d Device) code() C.int { return C.int(d.Index()) }
+
+func deviceFromCode(c C.int) Device { return Device(int(c) + 1) }
 
 // String is the device as PyTorch spells it: "cpu" or "cuda:N".
 func (d Device) String() string {
-	if d < 0 {
+	if !d.IsCUDA() {
 		return "cpu"
 	}
-	return "cuda:" + strconv.Itoa(int(d))
+	return "cuda:" + strconv.Itoa(d.Index())
 }
 
 // ParseDevice reads "cpu", "cuda", "cuda:N" or "auto" (the first CUDA device when one is available, else
@@ -90,7 +98,7 @@ func CUDASynchronize(d Device) error {
 	if !d.IsCUDA() {
 		return nil
 	}
-	return check("cuda_synchronize", C.ts_cuda_synchronize(C.int(d)))
+	return check("cuda_synchronize", C.ts_cuda_synchronize(d.code()))
 }
 
 // CUDAMemoryAllocated is the number of bytes held by live tensors on a CUDA device (the caching
@@ -100,7 +108,7 @@ func CUDAMemoryAllocated(d Device) (int64, error) {
 		return 0, fmt.Errorf("torch: memory in use: %s is not a CUDA device", d)
 	}
 	var v C.int64_t
-	if err := check("cuda_memory_allocated", C.ts_cuda_memory_allocated(C.int(d), &v)); err != nil {
+	if err := check("cuda_memory_allocated", C.ts_cuda_memory_allocated(d.code(), &v)); err != nil {
 		return 0, err
 	}
 	return int64(v), nil

@@ -22,7 +22,9 @@ type AdamWConfig struct {
 }
 
 // DefaultAdamW is PyTorch's AdamW default with the given learning rate.
-func DefaultAdamW(lr float64) AdamWConfig { return AdamWConfig{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+func DefaultAdamW(lr float64) AdamWConfig {
+	return AdamWConfig{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
 
 // AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), updating parameters in place:
 // p -= lr*wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).

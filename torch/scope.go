@@ -162,7 +162,9 @@ func (s *Scope) Argmax(a *Tensor, dim int64, keepdim bool) *Tensor {
 func (s *Scope) Where(cond, a, b *Tensor) *Tensor { return s.track(Where(cond, a, b)) }
 
 // MaskedFill is the scoped form of the package function MaskedFill.
-func (s *Scope) MaskedFill(a, mask *Tensor, v float64) *Tensor { return s.track(MaskedFill(a, mask, v)) }
+func (s *Scope) MaskedFill(a, mask *Tensor, v float64) *Tensor {
+	return s.track(MaskedFill(a, mask, v))
+}
 
 // Clamp is the scoped form of the package function Clamp.
 func (s *Scope) Clamp(a *Tensor, lo, hi float64) *Tensor { return s.track(Clamp(a, lo, hi)) }
@@ -174,7 +176,9 @@ func (s *Scope) Linear(x, w, b *Tensor) *Tensor { return s.track(Linear(x, w, b)
 func (s *Scope) Embedding(w, ids *Tensor) *Tensor { return s.track(Embedding(w, ids)) }
 
 // LayerNorm is the scoped form of the package function LayerNorm.
-func (s *Scope) LayerNorm(x, w, b *Tensor, eps float64) *Tensor { return s.track(LayerNorm(x, w, b, eps)) }
+func (s *Scope) LayerNorm(x, w, b *Tensor, eps float64) *Tensor {
+	return s.track(LayerNorm(x, w, b, eps))
+}
 
 // Softmax is the scoped form of the package function Softmax.
 func (s *Scope) Softmax(x *Tensor, dim int64) *Tensor { return s.track(Softmax(x, dim)) }
@@ -183,7 +187,9 @@ func (s *Scope) Softmax(x *Tensor, dim int64) *Tensor { return s.track(Softmax(x
 func (s *Scope) LogSoftmax(x *Tensor, dim int64) *Tensor { return s.track(LogSoftmax(x, dim)) }
 
 // Dropout is the scoped form of the package function Dropout.
-func (s *Scope) Dropout(x *Tensor, p float64, train bool) *Tensor { return s.track(Dropout(x, p, train)) }
+func (s *Scope) Dropout(x *Tensor, p float64, train bool) *Tensor {
+	return s.track(Dropout(x, p, train))
+}
 
 // Normalize is the scoped form of the package function Normalize.
 func (s *Scope) Normalize(x *Tensor, p float64, dim int64, eps float64) *Tensor {

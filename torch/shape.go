@@ -170,7 +170,7 @@ func (t *Tensor) To(dtype DType, dev Device) (*Tensor, error) {
 		return nil, err
 	}
 	var out C.ts_tensor
-	if err := check("to", C.ts_to(h[0], C.int(dtype), C.int(dev), &out)); err != nil {
+	if err := check("to", C.ts_to(h[0], C.int(dtype), dev.code(), &out)); err != nil {
 		return nil, err
 	}
 	return wrap(out), nil

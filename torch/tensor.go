@@ -150,7 +150,7 @@ func fromPointer(p unsafe.Pointer, nbytes int64, shape []int64, dtype DType, dev
 	if len(shape) > 0 {
 		sp = (*C.int64_t)(unsafe.Pointer(&shape[0]))
 	}
-	err := check("from data", C.ts_from_data(p, C.int64_t(nbytes), sp, C.int(len(shape)), C.int(dtype), C.int(dev), &out))
+	err := check("from data", C.ts_from_data(p, C.int64_t(nbytes), sp, C.int(len(shape)), C.int(dtype), dev.code(), &out))
 	runtime.KeepAlive(shape)
 	if err != nil {
 		return nil, err
@@ -331,7 +331,7 @@ func (t *Tensor) Device() (Device, error) {
 	if err := check("device", C.ts_device(h, &v)); err != nil {
 		return CPU, err
 	}
-	return Device(v), nil
+	return deviceFromCode(v), nil
 }
 
 // Alias returns a second handle on the same storage (closing one leaves the other valid).
@@ -364,7 +364,7 @@ func fill(kind C.int, op string, shape []int64, dtype DType, dev Device) (*Tenso
 	if len(shape) > 0 {
 		sp = (*C.int64_t)(unsafe.Pointer(&shape[0]))
 	}
-	err := check(op, C.ts_fill(kind, sp, C.int(len(shape)), C.int(dtype), C.int(dev), &out))
+	err := check(op, C.ts_fill(kind, sp, C.int(len(shape)), C.int(dtype), dev.code(), &out))
 	runtime.KeepAlive(shape)
 	if err != nil {
 		return nil, err
@@ -399,7 +399,7 @@ func Full(shape []int64, value float64, dtype DType, dev Device) (*Tensor, error
 	if len(shape) > 0 {
 		sp = (*C.int64_t)(unsafe.Pointer(&shape[0]))
 	}
-	err := check("full", C.ts_full(sp, C.int(len(shape)), C.double(value), C.int(dtype), C.int(dev), &out))
+	err := check("full", C.ts_full(sp, C.int(len(shape)), C.double(value), C.int(dtype), dev.code(), &out))
 	runtime.KeepAlive(shape)
 	if err != nil {
 		return nil, err
@@ -410,7 +410,7 @@ func Full(shape []int64, value float64, dtype DType, dev Device) (*Tensor, error
 // Arange makes the 1-D tensor start, start+1, ..., end-1.
 func Arange(start, end int64, dtype DType, dev Device) (*Tensor, error) {
 	var out C.ts_tensor
-	if err := check("arange", C.ts_arange(C.int64_t(start), C.int64_t(end), C.int(dtype), C.int(dev), &out)); err != nil {
+	if err := check("arange", C.ts_arange(C.int64_t(start), C.int64_t(end), C.int(dtype), dev.code(), &out)); err != nil {
 		return nil, err
 	}
 	return wrap(out), nil

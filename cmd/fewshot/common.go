@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/fewshot-go/fewshot/model"
+	"github.com/fewshot-go/fewshot/model/hub"
+	"github.com/fewshot-go/fewshot/torch"
+)
+
+// modelFlags are the flags every command that runs a model shares.
+type modelFlags struct {
+	model        string
+	device       string
+	precision    string
+	threads      int
+	maxSeqLength int
+}
+
+func addModelFlags(cmd *cobra.Command, f *modelFlags) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "model folder, or Hugging Face hub name such as sentence-transformers/all-MiniLM-L6-v2")
+	fl.StringVar(&f.device, "device", "auto", "cpu, cuda, cuda:N or auto")
+	fl.StringVar(&f.precision, "precision", "float32", "compute precision: float32, or float16/bfloat16 on CUDA")
+	fl.IntVar(&f.threads, "threads", 0, "intra-op CPU threads (0: $OMP_NUM_THREADS, else one per core)")
+	fl.IntVar(&f.maxSeqLength, "max-seq-length", 0, "truncate texts to this many tokens (0: the model's max_seq_length)")
+}
+
+// isTerminal reports whether w is a terminal (progress output goes only there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// setThreads applies --threads, else OMP_NUM_THREADS, else one thread per core.
+func setThreads(n int) error {
+	if n <= 0 {
+		if v, err := strconv.Atoi(os.Getenv("OMP_NUM_THREADS")); err == nil && v > 0 {
+			n = v
+		} else {
+			n = runtime.NumCPU()
+		}
+	}
+	if err := torch.SetNumThreads(n); err != nil {
+		return usageError{fmt.Errorf("--threads %d: %w", n, err)}
+	}
+	return nil
+}
+
+// load resolves --model (a folder or a hub name) and loads it on --device with --precision.
+func (f *modelFlags) load(ctx context.Context, stderr io.Writer) (*model.Model, error) {
+	if f.model == "" {
+		return nil, usageError{fmt.Errorf("--model is required (a sentence-transformers folder or a hub name)")}
+	}
+	if err := setThreads(f.threads); err != nil {
+		return nil, err
+	}
+	dev, err := torch.ParseDevice(f.device)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--device: %w", err)}
+	}
+	prec, err := torch.ParseDType(f.precision)
+	if err != nil || !prec.IsFloat() {
+		return nil, usageError{fmt.Errorf("--precision %q: want float32, float16 or bfloat16", f.precision)}
+	}
+	if prec != torch.Float32 && !dev.IsCUDA() {
+		return nil, usageError{fmt.Errorf("--precision %s needs a CUDA device (got %s)", f.precision, dev)}
+	}
+	opt := hub.OptionsFromEnv()
+	if isTerminal(stderr) {
+		opt.Progress = stderr
+	}
+	dir, err := hub.Locate(ctx, f.model, opt)
+	if err != nil {
+		return nil, fmt.Errorf("--model %s: %w", f.model, err)
+	}
+	m, err := model.Load(dir, model.LoadOptions{Device: dev, Precision: prec, MaxSeqLength: f.maxSeqLength})
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Encoder.Unexpected) > 0 {
+		fmt.Fprintf(stderr, "fewshot: %s: ignoring %d unexpected tensors (%s ...)\n", dir, len(m.Encoder.Unexpected), m.Encoder.Unexpected[0])
+	}
+	return m, nil
+}
