@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/fewshot-go/fewshot/torch"
 )
@@ -60,6 +61,12 @@ type Encoder struct {
 	embNormB       *torch.Tensor
 	layers         []torch.EncoderLayerWeights
 	relBias        *torch.Tensor // MPNet's relative_attention_bias [buckets, heads]
+
+	// oneDNN copies of the layers' linear weights for CPU inference, made on first use when fast is set.
+	fast      bool
+	packMu    sync.Mutex
+	packed    []torch.EncoderLayerWeights
+	packedOwn []*torch.Tensor
 
 	// Unexpected lists checkpoint tensors the encoder does not use (pooler weights, position-id buffers...).
 	Unexpected []string
@@ -169,8 +176,73 @@ func newEncoder(cfg ArchConfig, ws *weightSet, dtype torch.DType, dev torch.Devi
 	return e, nil
 }
 
+// SetFast turns the oneDNN inference path on or off. It takes effect only on the CPU in float32 with a
+// libtorch that has oneDNN; turning it off frees the packed copies.
+func (e *Encoder) SetFast(on bool) {
+	e.packMu.Lock()
+	defer e.packMu.Unlock()
+	e.fast = on && e.dev == torch.CPU && e.dtype == torch.Float32 && torch.MKLDNNAvailable()
+	if !e.fast {
+		e.dropPackedLocked()
+	}
+}
+
+// Fast reports whether inference uses the oneDNN path.
+func (e *Encoder) Fast() bool {
+	e.packMu.Lock()
+	defer e.packMu.Unlock()
+	return e.fast
+}
+
+func (e *Encoder) dropPackedLocked() {
+	for _, t := range e.packedOwn {
+		t.Close()
+	}
+	e.packed, e.packedOwn = nil, nil
+}
+
+// inferenceLayers returns the weights inference should use: the oneDNN-packed copies when the fast path
+// is on (packing them on first use), else the plain weights.
+func (e *Encoder) inferenceLayers() ([]torch.EncoderLayerWeights, error) {
+	e.packMu.Lock()
+	defer e.packMu.Unlock()
+	if !e.fast {
+		return e.layers, nil
+	}
+	if e.packed != nil {
+		return e.packed, nil
+	}
+	var own []*torch.Tensor
+	pack := func(t *torch.Tensor) (*torch.Tensor, error) {
+		p, err := torch.ToMKLDNN(t)
+		if err == nil {
+			own = append(own, p)
+		}
+		return p, err
+	}
+	packed := make([]torch.EncoderLayerWeights, len(e.layers))
+	for i, l := range e.layers {
+		p := l
+		var err error
+		for _, slot := range []**torch.Tensor{&p.QKVWeight, &p.QKVBias, &p.OutWeight, &p.OutBias, &p.InterWeight, &p.InterBias, &p.OutputWeight, &p.OutputBias} {
+			if *slot, err = pack(*slot); err != nil {
+				for _, t := range own {
+					t.Close()
+				}
+				return nil, fmt.Errorf("pack layer %d for oneDNN: %w", i, err)
+			}
+		}
+		packed[i] = p
+	}
+	e.packed, e.packedOwn = packed, own
+	return packed, nil
+}
+
 // Close frees the encoder's weights.
 func (e *Encoder) Close() {
+	e.packMu.Lock()
+	e.dropPackedLocked()
+	e.packMu.Unlock()
 	for _, t := range []*torch.Tensor{e.word, e.pos, e.typ, e.embNormW, e.embNormB, e.relBias} {
 		t.Close()
 	}
@@ -292,8 +364,15 @@ func (e *Encoder) Forward(b Batch, train bool) (*torch.Tensor, error) {
 	if train {
 		opt.Dropout = dropout
 	}
-	for i := range e.layers {
-		x = s.EncoderLayer(x, mask, posBias, &e.layers[i], opt)
+	layers := e.layers
+	if !train {
+		var err error
+		if layers, err = e.inferenceLayers(); err != nil {
+			return nil, err
+		}
+	}
+	for i := range layers {
+		x = s.EncoderLayer(x, mask, posBias, &layers[i], opt)
 	}
 	if err := s.Err(); err != nil {
 		return nil, fmt.Errorf("encoder forward: %w", err)

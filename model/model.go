@@ -26,6 +26,8 @@ type LoadOptions struct {
 	Precision torch.DType  // compute dtype; 0 means float32. float16/bfloat16 are for CUDA.
 	// MaxSeqLength overrides sentence_bert_config.json's max_seq_length when positive.
 	MaxSeqLength int
+	// Plain turns off the oneDNN path that CPU inference takes by default (float32, libtorch with oneDNN).
+	Plain bool
 }
 
 // Model is a loaded sentence-transformers pipeline: tokenizer, encoder, pooling, optional Dense layers
@@ -119,6 +121,7 @@ func Load(dir string, opt LoadOptions) (m *Model, err error) {
 	if m.Encoder, err = newEncoder(m.Arch, ws, dtype, opt.Device); err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
+	m.Encoder.SetFast(!opt.Plain)
 	dim := m.Arch.HiddenSize
 	sawPooling := false
 	for _, mod := range m.Modules[1:] {

@@ -82,8 +82,12 @@ func (d *Dense) module() string {
 	return parts[len(parts)-1]
 }
 
-// SetTrainable marks every parameter as requiring (or not) gradients.
+// SetTrainable marks every parameter as requiring (or not) gradients. A trainable model's inference
+// runs on the plain path (the oneDNN copies would go stale as the weights change).
 func (m *Model) SetTrainable(on bool) error {
+	if on {
+		m.Encoder.SetFast(false)
+	}
 	for _, p := range m.Parameters() {
 		if err := p.Tensor.SetRequiresGrad(on); err != nil {
 			return fmt.Errorf("parameter %s: %w", p.Name(), err)

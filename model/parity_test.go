@@ -69,6 +69,11 @@ func loadTiny(t *testing.T, name string) *Model {
 // assertParity checks max abs diff <= 1e-5 and cosine >= 0.99999.
 func assertParity(t *testing.T, want, got []float32, what string) {
 	t.Helper()
+	assertParityTol(t, want, got, 1e-5, 0.99999, what)
+}
+
+func assertParityTol(t *testing.T, want, got []float32, maxAbs, minCos float64, what string) {
+	t.Helper()
 	require.Len(t, got, len(want), what)
 	var dot, nw, ng, maxd float64
 	for i := range want {
@@ -78,9 +83,9 @@ func assertParity(t *testing.T, want, got []float32, what string) {
 		nw += float64(want[i]) * float64(want[i])
 		ng += float64(got[i]) * float64(got[i])
 	}
-	assert.LessOrEqual(t, maxd, 1e-5, "%s: max abs diff", what)
+	assert.LessOrEqual(t, maxd, maxAbs, "%s: max abs diff", what)
 	if nw > 0 && ng > 0 {
-		assert.GreaterOrEqual(t, dot/math.Sqrt(nw*ng), 0.99999, "%s: cosine", what)
+		assert.GreaterOrEqual(t, dot/math.Sqrt(nw*ng), minCos, "%s: cosine", what)
 	}
 }
 

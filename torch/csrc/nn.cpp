@@ -159,7 +159,15 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   const auto& mb = get(mask_bias, "mask bias");
   bool drop = train != 0 && dropout > 0;
 
-  auto qkv = at::linear(xt, p[0], p[1]).view({B, S, 3, heads, D}).permute({2, 0, 3, 1, 4});
+  // A linear whose weight was packed for oneDNN (to_mkldnn) runs through mkldnn_linear on a 2-D view.
+  auto lin = [](const at::Tensor& in, const at::Tensor& w, const at::Tensor& b) {
+    if (!w.is_mkldnn()) return at::linear(in, w, b);
+    auto sizes = in.sizes().vec();
+    auto x2 = in.reshape({-1, sizes.back()}).contiguous().to_mkldnn();
+    sizes.back() = w.size(0);
+    return at::mkldnn_linear(x2, w, b).to_dense().view(sizes);
+  };
+  auto qkv = lin(xt, p[0], p[1]).view({B, S, 3, heads, D}).permute({2, 0, 3, 1, 4});
   auto q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);
   auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));
   scores = scores + mb;
@@ -167,13 +175,32 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   auto probs = at::softmax(scores, -1);
   if (drop) probs = at::dropout(probs, dropout, true);
   auto ctx = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, S, H});
-  auto attn = at::linear(ctx, p[2], p[3]);
+  auto attn = lin(ctx, p[2], p[3]);
   if (drop) attn = at::dropout(attn, dropout, true);
   auto h = at::layer_norm(attn + xt, {H}, p[4], p[5], eps);
-  auto f = activation(at::linear(h, p[6], p[7]), act);
-  f = at::linear(f, p[8], p[9]);
+  auto f = activation(lin(h, p[6], p[7]), act);
+  f = lin(f, p[8], p[9]);
   if (drop) f = at::dropout(f, dropout, true);
   *out = wrap(at::layer_norm(f + h, {H}, p[10], p[11], eps));
+  TS_CATCH
+}
+
+ts_error ts_to_mkldnn(ts_tensor x, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& t = get(x);
+  if (!at::hasMKLDNN()) throw std::runtime_error("this libtorch was built without oneDNN (mkldnn)");
+  if (t.scalar_type() != at::kFloat && t.scalar_type() != at::kBFloat16)
+    throw std::invalid_argument("to_mkldnn: only float32 and bfloat16 tensors can be packed");
+  if (!t.device().is_cpu()) throw std::invalid_argument("to_mkldnn: only CPU tensors can be packed");
+  *out = wrap(t.detach().contiguous().to_mkldnn());
+  TS_CATCH
+}
+
+ts_error ts_is_mkldnn(ts_tensor x, int* out) {
+  TS_TRY
+  TS_OUT(out);
+  *out = get(x).is_mkldnn() ? 1 : 0;
   TS_CATCH
 }
 

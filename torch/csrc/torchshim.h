@@ -111,6 +111,14 @@ ts_error ts_mse_loss(ts_tensor a, ts_tensor b, ts_tensor *out);
 ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, const ts_tensor *weights,
                           int64_t heads, double eps, int act, double dropout, int train, ts_tensor *out);
 
+/*
+ * oneDNN (mkldnn) packing for CPU inference: a float32 or bfloat16 CPU tensor in oneDNN's opaque layout.
+ * ts_encoder_layer runs any linear whose weight was packed this way (with its bias packed too) through
+ * mkldnn_linear. Packed tensors serve inference only (no autograd).
+ */
+ts_error ts_to_mkldnn(ts_tensor x, ts_tensor *out);
+ts_error ts_is_mkldnn(ts_tensor x, int *out);
+
 /* Autograd. */
 ts_error ts_set_requires_grad(ts_tensor t, int requires);
 ts_error ts_requires_grad(ts_tensor t, int *out);

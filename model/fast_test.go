@@ -1,0 +1,48 @@
+package model
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fewshot-go/fewshot/torch"
+)
+
+// The oneDNN inference path and the plain path give the same embeddings on every tiny model.
+func TestFastPathMatchesPlain(t *testing.T) {
+	if !torch.MKLDNNAvailable() {
+		t.Skip("libtorch has no oneDNN: the plain path is the only one")
+	}
+	f := loadFixture(t)
+	for name, fm := range f.Models {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("testdata", "models", name)
+			fast, err := Load(dir, LoadOptions{})
+			require.NoError(t, err)
+			defer fast.Close()
+			plain, err := Load(dir, LoadOptions{Plain: true})
+			require.NoError(t, err)
+			defer plain.Close()
+			assert.True(t, fast.Encoder.Fast())
+			assert.False(t, plain.Encoder.Fast())
+			texts := make([]string, len(fm.Texts))
+			for i, ft := range fm.Texts {
+				texts[i] = ft.Text
+			}
+			a, err := fast.Encode(context.Background(), texts, EncodeOptions{BatchSize: 3})
+			require.NoError(t, err)
+			b, err := plain.Encode(context.Background(), texts, EncodeOptions{BatchSize: 3})
+			require.NoError(t, err)
+			for i := range a {
+				assertParity(t, b[i], a[i], name+" fast vs plain")
+				assertParity(t, fm.Texts[i].SentenceEmbedding, a[i], name+" fast vs reference")
+			}
+			// Training turns the fast path off.
+			require.NoError(t, fast.SetTrainable(true))
+			assert.False(t, fast.Encoder.Fast())
+		})
+	}
+}
