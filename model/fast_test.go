@@ -46,3 +46,22 @@ func TestFastPathMatchesPlain(t *testing.T) {
 		})
 	}
 }
+
+// bfloat16 packing stays close to float32: cosine >= 0.999 on the tiny models (random weights overstate
+// the loss; the README gives the accuracy on real tasks).
+func TestBFloat16PathIsClose(t *testing.T) {
+	if !torch.MKLDNNAvailable() {
+		t.Skip("libtorch has no oneDNN")
+	}
+	f := loadFixture(t)
+	fm := f.Models["bert"]
+	m, err := Load(filepath.Join("testdata", "models", "bert"), LoadOptions{CPUBFloat16: true})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, ft := range fm.Texts {
+		got, err := m.Encode(context.Background(), []string{ft.Text}, EncodeOptions{})
+		require.NoError(t, err)
+		assertParityTol(t, ft.SentenceEmbedding, got[0], 0.05, 0.999, "bf16 text "+ft.Text)
+
+	}
+}

@@ -28,6 +28,9 @@ type LoadOptions struct {
 	MaxSeqLength int
 	// Plain turns off the oneDNN path that CPU inference takes by default (float32, libtorch with oneDNN).
 	Plain bool
+	// CPUBFloat16 packs the linear weights in bfloat16 for the oneDNN path: faster on CPUs with AVX-512
+	// BF16, less exact (opt-in; see the README for its measured accuracy).
+	CPUBFloat16 bool
 }
 
 // Model is a loaded sentence-transformers pipeline: tokenizer, encoder, pooling, optional Dense layers
@@ -121,7 +124,11 @@ func Load(dir string, opt LoadOptions) (m *Model, err error) {
 	if m.Encoder, err = newEncoder(m.Arch, ws, dtype, opt.Device); err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	m.Encoder.SetFast(!opt.Plain)
+	packDType := torch.Float32
+	if opt.CPUBFloat16 {
+		packDType = torch.BFloat16
+	}
+	m.Encoder.SetFast(!opt.Plain, packDType)
 	dim := m.Arch.HiddenSize
 	sawPooling := false
 	for _, mod := range m.Modules[1:] {

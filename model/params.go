@@ -86,7 +86,7 @@ func (d *Dense) module() string {
 // runs on the plain path (the oneDNN copies would go stale as the weights change).
 func (m *Model) SetTrainable(on bool) error {
 	if on {
-		m.Encoder.SetFast(false)
+		m.Encoder.SetFast(false, 0)
 	}
 	for _, p := range m.Parameters() {
 		if err := p.Tensor.SetRequiresGrad(on); err != nil {

@@ -163,9 +163,9 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   auto lin = [](const at::Tensor& in, const at::Tensor& w, const at::Tensor& b) {
     if (!w.is_mkldnn()) return at::linear(in, w, b);
     auto sizes = in.sizes().vec();
-    auto x2 = in.reshape({-1, sizes.back()}).contiguous().to_mkldnn();
+    auto x2 = in.reshape({-1, sizes.back()}).to(w.scalar_type()).contiguous().to_mkldnn();
     sizes.back() = w.size(0);
-    return at::mkldnn_linear(x2, w, b).to_dense().view(sizes);
+    return at::mkldnn_linear(x2, w, b).to_dense().to(in.scalar_type()).view(sizes);
   };
   auto qkv = lin(xt, p[0], p[1]).view({B, S, 3, heads, D}).permute({2, 0, 3, 1, 4});
   auto q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);

@@ -114,7 +114,8 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
 /*
  * oneDNN (mkldnn) packing for CPU inference: a float32 or bfloat16 CPU tensor in oneDNN's opaque layout.
  * ts_encoder_layer runs any linear whose weight was packed this way (with its bias packed too) through
- * mkldnn_linear. Packed tensors serve inference only (no autograd).
+ * mkldnn_linear, converting its input to the weight's dtype and the output back (bfloat16 packing is the
+ * fast, less exact mode for CPUs with AVX-512 BF16). Packed tensors serve inference only (no autograd).
  */
 ts_error ts_to_mkldnn(ts_tensor x, ts_tensor *out);
 ts_error ts_is_mkldnn(ts_tensor x, int *out);
