@@ -101,16 +101,9 @@ func Load(dir string, opt LoadOptions) (m *Model, err error) {
 	if err := m.Arch.normalize(cfgPath); err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	maxLen := m.ST.MaxSeqLength
-	limit := m.Arch.MaxPositionEmbeddings - m.Arch.positionOffset()
-	if opt.MaxSeqLength > 0 {
-		maxLen = opt.MaxSeqLength
-	}
-	if maxLen <= 0 || maxLen > limit {
-		if maxLen > limit && (opt.MaxSeqLength > 0 || m.ST.MaxSeqLength > 0) {
-			return nil, fmt.Errorf("load model %s: max_seq_length %d exceeds the model's %d positions", dir, maxLen, limit)
-		}
-		maxLen = limit
+	maxLen, err := effectiveMaxSeqLength(dir, m.ST.MaxSeqLength, opt.MaxSeqLength, m.Arch)
+	if err != nil {
+		return nil, err
 	}
 	m.ST.MaxSeqLength = maxLen
 	if m.Tokenizer, err = tokenizer.Load(dir, tokenizer.Options{MaxLength: maxLen, DoLowerCase: m.ST.DoLowerCase}); err != nil {

@@ -41,5 +41,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVersionCmd())
+	root.AddCommand(newEmbedCmd())
+	root.AddCommand(newTokenizeCmd())
 	return root
 }
