@@ -212,13 +212,24 @@ func loadDense(dir string, in int, dtype torch.DType, dev torch.Device) (*Dense,
 	return d, nil
 }
 
-// modelID identifies a model's weights for saved classifiers: the folder name and a hash of its
-// configuration files and the sizes and first bytes of its weight files.
+// modelID identifies a model's weights for saved classifiers: the folder name and a hash of the files
+// that define the model (configs, tokenizer, weights: names and sizes, and the first 64 KiB of each).
+// Other files in the folder (a saved classification head, training logs, checkpoints) do not count.
 func modelID(dir string) string {
 	h := sha256.New()
 	var files []string
-	_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != dir && (strings.HasPrefix(name, ".") || name == "checkpoints" || name == "best") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if definesModel(name) {
 			files = append(files, p)
 		}
 		return nil
@@ -226,24 +237,31 @@ func modelID(dir string) string {
 	sort.Strings(files)
 	for _, p := range files {
 		rel, _ := filepath.Rel(dir, p)
-		if strings.HasPrefix(filepath.Base(rel), ".") || strings.HasPrefix(rel, "checkpoint") {
-			continue
-		}
 		info, err := os.Stat(p)
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(h, "%s %d\n", rel, info.Size())
+		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), info.Size())
 		if f, err := os.Open(p); err == nil {
 			_, _ = io.CopyN(h, f, 1<<16)
 			f.Close()
 		}
 	}
 	base := filepath.Base(filepath.Clean(dir))
-	if strings.HasPrefix(base, "snapshots") || len(base) == 40 {
-		base = filepath.Base(filepath.Dir(filepath.Dir(dir)))
+	if len(base) == 40 && filepath.Base(filepath.Dir(dir)) == "snapshots" {
+		base = strings.TrimPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "models--")
 	}
 	return base + "@" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// definesModel reports whether a file name is part of a model's definition.
+func definesModel(name string) bool {
+	switch name {
+	case "config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json", "vocab.txt", "vocab.json",
+		"merges.txt", "sentencepiece.bpe.model", "model.safetensors.index.json":
+		return true
+	}
+	return strings.HasSuffix(name, ".safetensors") || strings.HasSuffix(name, ".bin")
 }
 
 // ID identifies the model's weights (name@hash); classifiers saved with one model refuse another.

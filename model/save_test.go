@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,4 +47,17 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			assert.Len(t, entries, 1, "no temporary folders are left behind")
 		})
 	}
+}
+
+func TestModelIDIgnoresExtraFiles(t *testing.T) {
+	dir := copyModel(t, "bert")
+	id := modelID(dir)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "fewshot_head.json"), []byte("{}"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte("{}"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "checkpoints", "c1"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "checkpoints", "c1", "model.safetensors"), []byte("x"), 0o644))
+	assert.Equal(t, id, modelID(dir), "a head, logs and checkpoints do not change the model's identity")
+	editJSON(t, filepath.Join(dir, "config.json"), `"layer_norm_eps": 1e-12`, `"layer_norm_eps": 1e-11`)
+	assert.NotEqual(t, id, modelID(dir), "a changed config does")
+	assert.True(t, strings.HasPrefix(id, "bert@"))
 }

@@ -23,6 +23,7 @@ type modelFlags struct {
 	precision    string
 	threads      int
 	maxSeqLength int
+	cpuMode      string
 }
 
 func addModelFlags(cmd *cobra.Command, f *modelFlags) {
@@ -32,6 +33,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.StringVar(&f.precision, "precision", "float32", "compute precision: float32, or float16/bfloat16 on CUDA")
 	fl.IntVar(&f.threads, "threads", 0, "intra-op CPU threads (0: $OMP_NUM_THREADS, else one per core)")
 	fl.IntVar(&f.maxSeqLength, "max-seq-length", 0, "truncate texts to this many tokens (0: the model's max_seq_length)")
+	fl.StringVar(&f.cpuMode, "cpu-mode", "fast", "CPU inference path: fast (oneDNN, same results), plain (libtorch's default BLAS path) or bf16 (oneDNN in bfloat16: faster on AVX-512 BF16, less exact)")
 }
 
 // isTerminal reports whether w is a terminal (progress output goes only there).
@@ -74,6 +76,16 @@ func (f *modelFlags) load(ctx context.Context, stderr io.Writer) (*model.Model, 
 	if prec != torch.Float32 && !dev.IsCUDA() {
 		return nil, usageError{fmt.Errorf("--precision %s needs a CUDA device (got %s)", f.precision, dev)}
 	}
+	lopt := model.LoadOptions{Device: dev, Precision: prec, MaxSeqLength: f.maxSeqLength}
+	switch f.cpuMode {
+	case "fast", "":
+	case "plain":
+		lopt.Plain = true
+	case "bf16", "bfloat16":
+		lopt.CPUBFloat16 = true
+	default:
+		return nil, usageError{fmt.Errorf("--cpu-mode %q: want fast, plain or bf16", f.cpuMode)}
+	}
 	opt := hub.OptionsFromEnv()
 	if isTerminal(stderr) {
 		opt.Progress = stderr
@@ -82,7 +94,7 @@ func (f *modelFlags) load(ctx context.Context, stderr io.Writer) (*model.Model, 
 	if err != nil {
 		return nil, fmt.Errorf("--model %s: %w", f.model, err)
 	}
-	m, err := model.Load(dir, model.LoadOptions{Device: dev, Precision: prec, MaxSeqLength: f.maxSeqLength})
+	m, err := model.Load(dir, lopt)
 	if err != nil {
 		return nil, err
 	}

@@ -43,5 +43,9 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newVersionCmd())
 	root.AddCommand(newEmbedCmd())
 	root.AddCommand(newTokenizeCmd())
+	root.AddCommand(newZeroshotCmd())
+	root.AddCommand(newClassifyCmd())
+	root.AddCommand(newEvalCmd())
+	root.AddCommand(newTrainCmd())
 	return root
 }
