@@ -4,8 +4,9 @@
 # seconds. What it does:
 #   1. installs the Debian packages that are missing: cmake, g++, libtorch-dev (CPU libtorch 1.13),
 #      libopenblas0-pthread (without it matrix products fall back to reference BLAS, about 10x slower),
-#      wordnet-base (synonyms for data augmentation) and python3-torch (the independent reference that the
-#      parity fixtures and benchmarks use);
+#      wordnet-base (synonyms for data augmentation), python3-torch and python3-numpy (the independent
+#      reference that the
+#      parity fixtures and benchmarks use) and jq (the evaluation scripts);
 #   2. checks that Go 1.26 or newer is on PATH;
 #   3. configures and builds build/libtorchshim.so with CMake (incremental).
 # Environment: LIBTORCH or CMAKE_PREFIX_PATH select another libtorch (e.g. a CUDA one, see README);
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make libtorch-dev libopenblas0-pthread wordnet-base python3-torch)
+packages=(cmake g++ make libtorch-dev libopenblas0-pthread wordnet-base python3-torch python3-numpy jq)
 
 if [ "${FEWSHOT_SKIP_APT:-0}" != 1 ]; then
   missing=()

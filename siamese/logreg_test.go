@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/torch"
 )
 
 // refObjective computes, in float64 and independently of torch, the
@@ -220,7 +221,9 @@ func TestLogRegDeterministic(t *testing.T) {
 	emb := [][]float32{{1, 0.2, -1}, {0.8, -0.4, 0.5}, {-0.3, 1, 0.2}, {0.1, 0.9, -0.6}, {0.5, 0.5, 0.5}, {-1, -0.2, 0.3}}
 	labels := []string{"a", "a", "b", "b", "c", "c"}
 	var a, b LogReg
+	live := torch.LiveTensors()
 	require.NoError(t, a.Fit(emb, labels))
+	assert.LessOrEqual(t, torch.LiveTensors(), live, "Fit frees every tensor it makes")
 	require.NoError(t, b.Fit(emb, labels))
 	wa, ba := a.Weights()
 	wb, bb := b.Weights()

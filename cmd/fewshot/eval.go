@@ -51,7 +51,7 @@ on labelled data:
   eval sts        Spearman and Pearson correlation of cosine similarity with gold pair scores
 
 Data files are read by the dataset reader (--format, --text-col, --label-col, --split).`,
-		Args: cobra.NoArgs,
+		Args: noArgsUsage,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageError{errors.New("eval needs a subcommand: episodes, classify or sts")}
 		},
