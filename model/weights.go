@@ -81,12 +81,22 @@ func loadWeights(dir string, dtype torch.DType, dev torch.Device) (*weightSet, e
 	return nil, fmt.Errorf("%s: no weights (model.safetensors or pytorch_model.bin): %w", dir, os.ErrNotExist)
 }
 
+// TensorFromInfo copies a safetensors record into a new tensor of the record's dtype on dev: the inverse
+// of TensorInfos.
+func TensorFromInfo(info safetensors.TensorInfo, dev torch.Device) (*torch.Tensor, error) {
+	dt, err := dtypeFromST(info.DType)
+	if err != nil {
+		return nil, err
+	}
+	return torch.FromBytes(info.Data, dt, info.Shape, dev)
+}
+
 func toDevice(raw []byte, dt string, shape []int64, dtype torch.DType, dev torch.Device) (*torch.Tensor, error) {
 	src, err := dtypeFromST(dt)
 	if err != nil {
 		return nil, err
 	}
-	t, err := torch.FromBytes(raw, src, shape, torch.CPU)
+	t, err := TensorFromInfo(safetensors.TensorInfo{DType: dt, Shape: shape, Data: raw}, torch.CPU)
 	if err != nil {
 		return nil, err
 	}

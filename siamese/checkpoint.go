@@ -235,11 +235,7 @@ func readOptimizer(path string, opt *torch.AdamW, dev torch.Device) error {
 		}
 	}()
 	for _, info := range f.Tensors {
-		dt, err := dtypeOfST(info.DType)
-		if err != nil {
-			return fmt.Errorf("%s: tensor %s: %w", path, info.Name, err)
-		}
-		t, err := torch.FromBytes(info.Data, dt, info.Shape, dev)
+		t, err := model.TensorFromInfo(info, dev)
 		if err != nil {
 			return fmt.Errorf("%s: tensor %s: %w", path, info.Name, err)
 		}
@@ -249,20 +245,6 @@ func readOptimizer(path string, opt *torch.AdamW, dev torch.Device) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-func dtypeOfST(s string) (torch.DType, error) {
-	switch s {
-	case "F32":
-		return torch.Float32, nil
-	case "F16":
-		return torch.Float16, nil
-	case "BF16":
-		return torch.BFloat16, nil
-	case "F64":
-		return torch.Float64, nil
-	}
-	return 0, fmt.Errorf("unexpected dtype %s", s)
 }
 
 // writeFileSync writes data to path and syncs it to disk.
