@@ -120,9 +120,11 @@ func checkOption(what string, v float64, has bool, loss string) error {
 	return nil
 }
 
-// orDefault returns v, or def when v is zero (so a zero-valued loss struct uses ST's defaults).
-func orDefault(v, def float64) float64 {
-	if v == 0 {
+// orDefault returns v, or def when v is zero (so a zero-valued loss struct uses ST's defaults, and a
+// zero TrainConfig field the trainer's).
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
 		return def
 	}
 	return v
@@ -222,14 +224,23 @@ func prepare(s *torch.Scope, l Loss, emb []*torch.Tensor, labels *torch.Tensor) 
 	return bi, bi.labels != nil
 }
 
-// floatOf turns a bool (or any) tensor into the embeddings' dtype.
-func floatOf(s *torch.Scope, t *torch.Tensor, bi batchInfo) *torch.Tensor {
+// float turns a bool (or any) tensor into the embeddings' dtype.
+func (bi batchInfo) float(s *torch.Scope, t *torch.Tensor) *torch.Tensor {
 	return s.To(t, bi.dtype, bi.dev)
 }
 
 // cosineDistance is 1 - cos(a, b) per row, with F.cosine_similarity's eps.
 func cosineDistance(s *torch.Scope, a, b *torch.Tensor) *torch.Tensor {
 	return s.RsubScalar(s.CosineSimilarity(a, b, 1, cosineEps), 1)
+}
+
+// contrastiveTerms are the per-pair terms of ContrastiveLoss and OnlineContrastiveLoss, with the cosine
+// distance d = 1 - cos(u, v) of the pair's two embeddings: d^2 for a similar pair, relu(margin - d)^2
+// for a dissimilar one (margin 0: DefaultContrastiveMargin).
+func contrastiveTerms(s *torch.Scope, emb []*torch.Tensor, margin float64) (d, similar, dissimilar *torch.Tensor) {
+	m := orDefault(margin, DefaultContrastiveMargin)
+	d = cosineDistance(s, emb[0], emb[1])
+	return d, s.Square(d), s.Square(s.Relu(s.RsubScalar(d, m)))
 }
 
 // CosineSimilarityLoss is sentence-transformers' CosineSimilarityLoss: the mean squared error between
@@ -274,11 +285,10 @@ func (l ContrastiveLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labels *to
 	if !ok {
 		return nil
 	}
-	m := orDefault(l.Margin, DefaultContrastiveMargin)
 	y := bi.labels
-	d := cosineDistance(s, emb[0], emb[1])
-	pos := s.Mul(y, s.Square(d))
-	neg := s.Mul(s.RsubScalar(y, 1), s.Square(s.Relu(s.RsubScalar(d, m))))
+	_, similar, dissimilar := contrastiveTerms(s, emb, l.Margin)
+	pos := s.Mul(y, similar)
+	neg := s.Mul(s.RsubScalar(y, 1), dissimilar)
 	return s.Mean(s.MulScalar(s.Add(pos, neg), 0.5), false)
 }
 
@@ -305,12 +315,11 @@ func (l OnlineContrastiveLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labe
 	if !ok {
 		return nil
 	}
-	m := orDefault(l.Margin, DefaultContrastiveMargin)
-	d := cosineDistance(s, emb[0], emb[1])
+	d, similar, dissimilar := contrastiveTerms(s, emb, l.Margin)
 	isPos := s.EqScalar(bi.labels, 1)
 	isNeg := s.EqScalar(bi.labels, 0)
-	nPos := s.Sum(floatOf(s, isPos, bi), false)
-	nNeg := s.Sum(floatOf(s, isNeg, bi), false)
+	nPos := s.Sum(bi.float(s, isPos), false)
+	nNeg := s.Sum(bi.float(s, isNeg), false)
 	// The cut-offs only select pairs; like ST's boolean indexing, no gradient flows through them.
 	dd := s.Detach(d)
 	maxPos := s.Amax(s.MaskedFill(dd, s.LogicalNot(isPos), math.Inf(-1)), false)
@@ -321,8 +330,8 @@ func (l OnlineContrastiveLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labe
 	posCut := s.Where(s.GtScalar(nNeg, 1), minNeg, meanPos)
 	hardPos := s.LogicalAnd(isPos, s.Gt(d, posCut))
 	hardNeg := s.LogicalAnd(isNeg, s.Lt(d, negCut))
-	posLoss := s.Sum(s.MaskedFill(s.Square(d), s.LogicalNot(hardPos), 0), false)
-	negLoss := s.Sum(s.MaskedFill(s.Square(s.Relu(s.RsubScalar(d, m))), s.LogicalNot(hardNeg), 0), false)
+	posLoss := s.Sum(s.MaskedFill(similar, s.LogicalNot(hardPos), 0), false)
+	negLoss := s.Sum(s.MaskedFill(dissimilar, s.LogicalNot(hardNeg), 0), false)
 	return s.Add(posLoss, negLoss)
 }
 
@@ -380,26 +389,44 @@ func (l TripletLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labels *torch.
 	return s.Mean(s.Relu(s.AddScalar(s.Sub(dist(emb[0], emb[1]), dist(emb[0], emb[2])), m)), false)
 }
 
-// classMasks returns, for the batch's class labels [B], the [B, B] bool matrices same[i][j] = (label i
-// == label j) and eye[i][j] = (i == j).
-func classMasks(s *torch.Scope, bi batchInfo) (same, eye *torch.Tensor) {
-	same = s.Eq(s.Unsqueeze(bi.labels, 1), s.Unsqueeze(bi.labels, 0))
-	idx := s.Arange(0, bi.rows, torch.Int64, bi.dev)
-	eye = s.Eq(s.Unsqueeze(idx, 1), s.Unsqueeze(idx, 0))
-	return same, eye
-}
-
 // pairwiseEuclidean is ST's batch-triplet distance matrix [B, B]: |x|^2 - 2 x.y + |y|^2 from one matrix
 // product, negatives set to 0, and sqrt taken only off the zeros (which keeps the gradient finite on the
 // diagonal). The squared norms are the product's diagonal, so the diagonal is exactly zero.
 func pairwiseEuclidean(s *torch.Scope, e, eye *torch.Tensor, bi batchInfo) *torch.Tensor {
 	dot := s.Matmul(e, s.Transpose(e, 0, 1))
-	sq := s.Sum(s.Mul(dot, floatOf(s, eye, bi)), false, 1) // diag(dot), exactly
+	sq := s.Sum(s.Mul(dot, bi.float(s, eye)), false, 1) // diag(dot), exactly
 	d := s.Add(s.Sub(s.Unsqueeze(sq, 0), s.MulScalar(dot, 2)), s.Unsqueeze(sq, 1))
 	d = s.MaskedFill(d, s.LtScalar(d, 0), 0)
-	zero := floatOf(s, s.EqScalar(d, 0), bi)
+	zero := bi.float(s, s.EqScalar(d, 0))
 	d = s.Add(d, s.MulScalar(zero, 1e-16))
 	return s.Mul(s.RsubScalar(zero, 1), s.Sqrt(d))
+}
+
+// classBatch is what the batch triplet losses start from: a checked batch of class-labelled texts,
+// their distance matrix and which pairs of them are positives and negatives.
+type classBatch struct {
+	batchInfo
+	margin float64
+	d      *torch.Tensor // [B, B] Euclidean distances (pairwiseEuclidean)
+	same   *torch.Tensor // [B, B] bool: i and j have one class (i == j included)
+	pos    *torch.Tensor // [B, B] bool: same, i != j (j is a positive of anchor i)
+	neg    *torch.Tensor // [B, B] bool: not same (j is a negative of anchor i)
+}
+
+// prepareClassBatch is prepare for the batch triplet losses; margin 0 means DefaultTripletMargin.
+func prepareClassBatch(s *torch.Scope, l Loss, margin float64, emb []*torch.Tensor, labels *torch.Tensor) (classBatch, bool) {
+	bi, ok := prepare(s, l, emb, labels)
+	if !ok {
+		return classBatch{}, false
+	}
+	b := classBatch{batchInfo: bi, margin: orDefault(margin, DefaultTripletMargin)}
+	b.same = s.Eq(s.Unsqueeze(bi.labels, 1), s.Unsqueeze(bi.labels, 0))
+	idx := s.Arange(0, bi.rows, torch.Int64, bi.dev)
+	eye := s.Eq(s.Unsqueeze(idx, 1), s.Unsqueeze(idx, 0)) // i == j
+	b.pos = s.LogicalAnd(b.same, s.LogicalNot(eye))
+	b.neg = s.LogicalNot(b.same)
+	b.d = pairwiseEuclidean(s, emb[0], eye, bi)
+	return b, true
 }
 
 // BatchHardTripletLoss is sentence-transformers' BatchHardTripletLoss on (text, class) batches: for each
@@ -419,19 +446,16 @@ func (BatchHardTripletLoss) Labels() LabelKind { return LabelsClass }
 
 // Forward implements Loss.
 func (l BatchHardTripletLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labels *torch.Tensor) *torch.Tensor {
-	bi, ok := prepare(s, l, emb, labels)
+	b, ok := prepareClassBatch(s, l, l.Margin, emb, labels)
 	if !ok {
 		return nil
 	}
-	m := orDefault(l.Margin, DefaultTripletMargin)
-	same, eye := classMasks(s, bi)
-	d := pairwiseEuclidean(s, emb[0], eye, bi)
-	posMask := floatOf(s, s.LogicalAnd(same, s.LogicalNot(eye)), bi)
-	hardestPos := s.Amax(s.Mul(posMask, d), true, 1)
+	d := b.d
+	hardestPos := s.Amax(s.Mul(b.float(s, b.pos), d), true, 1)
 	// Same-class entries are pushed up by the row's largest distance so the minimum skips them.
-	notNeg := floatOf(s, same, bi)
+	notNeg := b.float(s, b.same)
 	hardestNeg := s.Amin(s.Add(d, s.Mul(s.Amax(d, true, 1), notNeg)), true, 1)
-	tl := s.AddScalar(s.Sub(hardestPos, hardestNeg), m)
+	tl := s.AddScalar(s.Sub(hardestPos, hardestNeg), b.margin)
 	tl = s.MaskedFill(tl, s.LtScalar(tl, 0), 0)
 	return s.Mean(tl, false)
 }
@@ -452,20 +476,18 @@ func (BatchAllTripletLoss) Labels() LabelKind { return LabelsClass }
 
 // Forward implements Loss.
 func (l BatchAllTripletLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labels *torch.Tensor) *torch.Tensor {
-	bi, ok := prepare(s, l, emb, labels)
+	b, ok := prepareClassBatch(s, l, l.Margin, emb, labels)
 	if !ok {
 		return nil
 	}
-	m := orDefault(l.Margin, DefaultTripletMargin)
-	same, eye := classMasks(s, bi)
-	d := pairwiseEuclidean(s, emb[0], eye, bi)
+	d := b.d
 	// t[a][p][n] = d(a, p) - d(a, n) + m on valid triplets: same(a, p), a != p, !same(a, n). (a != n and
 	// p != n follow from the labels.)
-	tl := s.AddScalar(s.Sub(s.Unsqueeze(d, 2), s.Unsqueeze(d, 1)), m)
-	valid := s.LogicalAnd(s.Unsqueeze(s.LogicalAnd(same, s.LogicalNot(eye)), 2), s.Unsqueeze(s.LogicalNot(same), 1))
-	tl = s.Mul(floatOf(s, valid, bi), tl)
+	tl := s.AddScalar(s.Sub(s.Unsqueeze(d, 2), s.Unsqueeze(d, 1)), b.margin)
+	valid := s.LogicalAnd(s.Unsqueeze(b.pos, 2), s.Unsqueeze(b.neg, 1))
+	tl = s.Mul(b.float(s, valid), tl)
 	tl = s.MaskedFill(tl, s.LtScalar(tl, 0), 0)
-	active := s.Sum(floatOf(s, s.GtScalar(tl, 1e-16), bi), false)
+	active := s.Sum(b.float(s, s.GtScalar(tl, 1e-16)), false)
 	return s.Div(s.Sum(tl, false), s.AddScalar(active, 1e-16))
 }
 
@@ -487,28 +509,25 @@ func (BatchSemiHardTripletLoss) Labels() LabelKind { return LabelsClass }
 
 // Forward implements Loss.
 func (l BatchSemiHardTripletLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labels *torch.Tensor) *torch.Tensor {
-	bi, ok := prepare(s, l, emb, labels)
+	b, ok := prepareClassBatch(s, l, l.Margin, emb, labels)
 	if !ok {
 		return nil
 	}
-	m := orDefault(l.Margin, DefaultTripletMargin)
-	same, eye := classMasks(s, bi)
-	other := s.LogicalNot(same)
-	d := pairwiseEuclidean(s, emb[0], eye, bi)
+	d := b.d
 	// Index [a, p, k]: k is a candidate negative for anchor a and positive p. ST tiles d to [B*B, B]; the
 	// broadcast below holds the same numbers.
 	dk := s.Unsqueeze(d, 1) // [a, 1, k] = d(a, k)
-	farther := s.LogicalAnd(s.Unsqueeze(other, 1), s.Gt(dk, s.Unsqueeze(d, 2)))
+	farther := s.LogicalAnd(s.Unsqueeze(b.neg, 1), s.Gt(dk, s.Unsqueeze(d, 2)))
 	hasFarther := s.Any(farther, false, 2) // [a, p]
 	// Masked minimum over k, computed as ST does: shift by the row maximum, mask, take the minimum, shift back.
-	rowMax := s.Amax(d, true, 1)                                                             // [a, 1]
-	shifted := s.Mul(s.Sub(dk, s.Unsqueeze(rowMax, 2)), floatOf(s, farther, bi))             // [a, p, k]
-	outside := s.Add(s.Amin(shifted, false, 2), rowMax)                                      // [a, p]
-	rowMin := s.Amin(d, true, 1)                                                             // [a, 1]
-	inside := s.Add(s.Amax(s.Mul(s.Sub(d, rowMin), floatOf(s, other, bi)), true, 1), rowMin) // [a, 1]
-	semiHard := s.Where(hasFarther, outside, s.Expand(inside, bi.rows, bi.rows))
-	lossMat := s.AddScalar(s.Sub(d, semiHard), m)
-	posMask := s.Sub(floatOf(s, same, bi), floatOf(s, eye, bi))
+	rowMax := s.Amax(d, true, 1)                                                         // [a, 1]
+	shifted := s.Mul(s.Sub(dk, s.Unsqueeze(rowMax, 2)), b.float(s, farther))             // [a, p, k]
+	outside := s.Add(s.Amin(shifted, false, 2), rowMax)                                  // [a, p]
+	rowMin := s.Amin(d, true, 1)                                                         // [a, 1]
+	inside := s.Add(s.Amax(s.Mul(s.Sub(d, rowMin), b.float(s, b.neg)), true, 1), rowMin) // [a, 1]
+	semiHard := s.Where(hasFarther, outside, s.Expand(inside, b.rows, b.rows))
+	lossMat := s.AddScalar(s.Sub(d, semiHard), b.margin)
+	posMask := b.float(s, b.pos)
 	nPos := s.ClampMin(s.Sum(posMask, false), 1e-16)
 	return s.Div(s.Sum(s.Relu(s.Mul(lossMat, posMask)), false), nPos)
 }
@@ -539,7 +558,7 @@ func (l CoSENTLoss) Forward(s *torch.Scope, emb []*torch.Tensor, labels *torch.T
 	sc := s.MulScalar(s.Sum(s.Mul(u, v), false, 1), scale)
 	diff := s.Sub(s.Unsqueeze(sc, 1), s.Unsqueeze(sc, 0)) // [i, j] = s_i - s_j
 	y := bi.labels
-	ranked := floatOf(s, s.Lt(s.Unsqueeze(y, 1), s.Unsqueeze(y, 0)), bi)
+	ranked := bi.float(s, s.Lt(s.Unsqueeze(y, 1), s.Unsqueeze(y, 0)))
 	// Pairs out of order are pushed to -1e12, where exp underflows to 0 (ST's masking).
 	diff = s.Sub(diff, s.MulScalar(s.RsubScalar(ranked, 1), 1e12))
 	flat := s.Cat([]*torch.Tensor{s.Zeros([]int64{1}, bi.dtype, bi.dev), s.Reshape(diff, -1)}, 0)

@@ -196,37 +196,16 @@ func DefaultTrainConfig() TrainConfig {
 
 func (c TrainConfig) withDefaults() (TrainConfig, error) {
 	d := DefaultTrainConfig()
-	if c.Epochs == 0 {
-		c.Epochs = d.Epochs
-	}
-	if c.BatchSize == 0 {
-		c.BatchSize = d.BatchSize
-	}
-	if c.GradAccum == 0 {
-		c.GradAccum = d.GradAccum
-	}
-	if c.LR == 0 {
-		c.LR = d.LR
-	}
-	if c.WeightDecay == 0 {
-		c.WeightDecay = d.WeightDecay
-	} else if c.WeightDecay < 0 {
-		c.WeightDecay = 0
-	}
-	if c.WarmupRatio == 0 {
-		c.WarmupRatio = d.WarmupRatio
-	} else if c.WarmupRatio < 0 {
-		c.WarmupRatio = 0
-	}
-	if c.MaxGradNorm == 0 {
-		c.MaxGradNorm = d.MaxGradNorm
-	}
-	if c.SamplesPerLabel == 0 {
-		c.SamplesPerLabel = d.SamplesPerLabel
-	}
-	if c.LogEvery == 0 {
-		c.LogEvery = d.LogEvery
-	}
+	c.Epochs = orDefault(c.Epochs, d.Epochs)
+	c.BatchSize = orDefault(c.BatchSize, d.BatchSize)
+	c.GradAccum = orDefault(c.GradAccum, d.GradAccum)
+	c.LR = orDefault(c.LR, d.LR)
+	// A negative weight decay or warm-up ratio means none (max keeps a NaN, which is refused below).
+	c.WeightDecay = max(orDefault(c.WeightDecay, d.WeightDecay), 0)
+	c.WarmupRatio = max(orDefault(c.WarmupRatio, d.WarmupRatio), 0)
+	c.MaxGradNorm = orDefault(c.MaxGradNorm, d.MaxGradNorm)
+	c.SamplesPerLabel = orDefault(c.SamplesPerLabel, d.SamplesPerLabel)
+	c.LogEvery = orDefault(c.LogEvery, d.LogEvery)
 	switch {
 	case c.Epochs < 0:
 		return c, fmt.Errorf("train: epochs %d must be positive", c.Epochs)

@@ -51,6 +51,15 @@ func readLabelled(flag, path string, opt dataset.Options) ([]dataset.Example, er
 	return ex, nil
 }
 
+// textsAndLabels splits labelled texts into their texts and their labels, in order.
+func textsAndLabels(ex []dataset.Example) (texts, labels []string) {
+	texts, labels = make([]string, len(ex)), make([]string, len(ex))
+	for i, e := range ex {
+		texts[i], labels[i] = e.Text, e.Label
+	}
+	return texts, labels
+}
+
 // headFlags choose and configure the classification head fitted on support embeddings.
 type headFlags struct {
 	method string

@@ -140,11 +140,7 @@ func runEvalEpisodes(cmd *cobra.Command, f *evalEpisodesFlags) error {
 	if err != nil {
 		return err
 	}
-	texts := make([]string, len(ex))
-	labels := make([]string, len(ex))
-	for i, e := range ex {
-		texts[i], labels[i] = e.Text, e.Label
-	}
+	texts, labels := textsAndLabels(ex)
 	cfg := siamese.EpisodeConfig{Way: f.way, Shot: f.shot, Query: f.query, Episodes: f.episodes, Seed: f.seed}
 	// Check the configuration against the data before the model runs.
 	if _, err := siamese.SampleEpisodes(labels, siamese.EpisodeConfig{Way: f.way, Shot: f.shot, Query: f.query, Episodes: 1, Seed: f.seed}); err != nil {

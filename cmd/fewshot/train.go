@@ -137,6 +137,24 @@ func (f *trainFlags) config(cmd *cobra.Command) (siamese.TrainConfig, error) {
 	return cfg, nil
 }
 
+// setup checks the flags both train commands share and builds from them the trainer configuration
+// (without data or evaluator), the --loss and the pair generation.
+func (f *trainFlags) setup(cmd *cobra.Command) (siamese.TrainConfig, siamese.Loss, siamese.PairOptions, error) {
+	cfg, err := f.config(cmd)
+	if err != nil {
+		return cfg, nil, siamese.PairOptions{}, err
+	}
+	loss, err := f.lossByName()
+	if err != nil {
+		return cfg, nil, siamese.PairOptions{}, err
+	}
+	pairs, err := f.pairOptions()
+	if err != nil {
+		return cfg, nil, siamese.PairOptions{}, err
+	}
+	return cfg, loss, pairs, nil
+}
+
 // pairOptions is the pair generation the flags ask for.
 func (f *trainFlags) pairOptions() (siamese.PairOptions, error) {
 	s := siamese.PairStrategy(strings.ToLower(f.pairStrategy))
@@ -277,15 +295,7 @@ float32); float16 may overflow, bfloat16 is the safer choice. Resuming is bit-ex
 }
 
 func runTrain(cmd *cobra.Command, f *trainCmdFlags) error {
-	cfg, err := f.config(cmd)
-	if err != nil {
-		return err
-	}
-	loss, err := f.lossByName()
-	if err != nil {
-		return err
-	}
-	pairs, err := f.pairOptions()
+	cfg, loss, pairs, err := f.setup(cmd)
 	if err != nil {
 		return err
 	}
@@ -415,10 +425,7 @@ func (f *trainCmdFlags) episodeEvaluator(ex []dataset.Example) (siamese.Evaluato
 		return nil, fmt.Errorf("--eval %s: episodes need %d classes with at least --eval-shot + --eval-query = %d examples; %d of %d classes have that",
 			f.evalFile, max(way, 2), f.evalShot+f.evalQuery, eligible, len(counts))
 	}
-	texts, labels := make([]string, len(ex)), make([]string, len(ex))
-	for i, e := range ex {
-		texts[i], labels[i] = e.Text, e.Label
-	}
+	texts, labels := textsAndLabels(ex)
 	return &siamese.EpisodeEvaluator{Texts: texts, Labels: labels,
 		Config: siamese.EpisodeConfig{Way: way, Shot: f.evalShot, Query: f.evalQuery, Episodes: f.evalEpisodes, Seed: f.seed}}, nil
 }
@@ -460,15 +467,7 @@ With --eval FILE (labelled texts) the head's accuracy on it is reported.`,
 }
 
 func runSetFit(cmd *cobra.Command, f *setfitFlags) error {
-	cfg, err := f.config(cmd)
-	if err != nil {
-		return err
-	}
-	loss, err := f.lossByName()
-	if err != nil {
-		return err
-	}
-	pairs, err := f.pairOptions()
+	cfg, loss, pairs, err := f.setup(cmd)
 	if err != nil {
 		return err
 	}
@@ -517,10 +516,7 @@ func runSetFit(cmd *cobra.Command, f *setfitFlags) error {
 
 // headAccuracy scores the fitted head on labelled texts.
 func headAccuracy(cmd *cobra.Command, m *model.Model, head siamese.Classifier, ex []dataset.Example) (float64, error) {
-	texts, gold := make([]string, len(ex)), make([]string, len(ex))
-	for i, e := range ex {
-		texts[i], gold[i] = e.Text, e.Label
-	}
+	texts, gold := textsAndLabels(ex)
 	preds, err := siamese.PredictTexts(commandContext(cmd), m, head, texts)
 	if err != nil {
 		return 0, fmt.Errorf("--eval: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 	"unicode/utf8"
 
@@ -47,6 +48,36 @@ func textReader(r io.Reader, name, enc string) (*bufio.Reader, error) {
 		return nil, errorf(name, 0, "UTF-16 text (byte-order mark %X); convert it to UTF-8", head[:2])
 	}
 	return br, nil
+}
+
+// openLines is textReader with a lineReader on top.
+func openLines(r io.Reader, name, enc string) (*lineReader, error) {
+	br, err := textReader(r, name, enc)
+	if err != nil {
+		return nil, err
+	}
+	return &lineReader{br: br, name: name}, nil
+}
+
+// nonBlankLines yields the lines read returns (a lineReader's next or nextUTF8) until the input ends,
+// skipping those that hold only white space. A read error is yielded, with a nil line, as the last
+// element. The reader's n is the number of the line yielded, and the line is valid until the next one.
+func nonBlankLines(read func() ([]byte, error)) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		for {
+			line, err := read()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !isBlank(line) && !yield(line, nil) {
+				return
+			}
+		}
+	}
 }
 
 // lineReader reads lines of any length up to MaxLineBytes with a reused buffer, counting them.

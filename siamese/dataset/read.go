@@ -24,36 +24,40 @@ import (
 //   - emotion: "text;label" lines, split at the last semicolon.
 //   - banking77: CSV with text and category columns (the csv reader with those columns).
 func ReadExamples(path string, opt Options) ([]Example, error) {
-	src, err := openSource(path, nil, opt, kindExamples)
-	if err != nil {
-		return nil, err
-	}
-	defer src.close()
-	if src.format == "snips" {
-		_ = src.close()
-		return readSnips(path, opt)
-	}
-	return readExamples(src, opt)
+	return readSource(path, nil, opt, kindExamples, func(src *source, opt Options) ([]Example, error) {
+		if src.format == "snips" {
+			_ = src.close()
+			return readSnips(path, opt)
+		}
+		return readExamples(src, opt)
+	})
 }
 
 // ReadExamplesFrom is ReadExamples for an open stream (standard input, say); name is used to detect
 // the format and in messages. The snips format, which is a folder, cannot be read this way.
 func ReadExamplesFrom(r io.Reader, name string, opt Options) ([]Example, error) {
-	src, err := openSource(name, r, opt, kindExamples)
+	return readSource(name, r, opt, kindExamples, readExamples)
+}
+
+// readSource opens path (or uses r when it is not nil) as a source of kind k, reads it with read and
+// closes it.
+func readSource[T any](path string, r io.Reader, opt Options, k formatKind, read func(*source, Options) ([]T, error)) ([]T, error) {
+	src, err := openSource(path, r, opt, k)
 	if err != nil {
 		return nil, err
 	}
-	if src.format == "snips" {
-		return nil, errorf(name, 0, "the snips format is a folder; give its path to ReadExamples")
-	}
-	return readExamples(src, opt)
+	defer src.close()
+	return read(src, opt)
 }
 
-// readExamples reads labelled texts from an opened source of any file format.
+// readExamples reads labelled texts from an opened source of any file format (the snips folder only
+// through ReadExamples).
 func readExamples(src *source, opt Options) ([]Example, error) {
 	var out []Example
 	var err error
 	switch src.format {
+	case "snips":
+		err = errorf(src.name, 0, "the snips format is a folder; give its path to ReadExamples")
 	case "jsonl", "json", "csv", "tsv", "banking77":
 		f := src.format
 		if f == "banking77" {
@@ -95,21 +99,12 @@ func readExamples(src *source, opt Options) ([]Example, error) {
 //
 // Scores are returned as the file gives them; see NormalizeScores.
 func ReadPairs(path string, opt Options) ([]Pair, error) {
-	src, err := openSource(path, nil, opt, kindPairs)
-	if err != nil {
-		return nil, err
-	}
-	defer src.close()
-	return readPairs(src, opt)
+	return readSource(path, nil, opt, kindPairs, readPairs)
 }
 
 // ReadPairsFrom is ReadPairs for an open stream; name is used to detect the format and in messages.
 func ReadPairsFrom(r io.Reader, name string, opt Options) ([]Pair, error) {
-	src, err := openSource(name, r, opt, kindPairs)
-	if err != nil {
-		return nil, err
-	}
-	return readPairs(src, opt)
+	return readSource(name, r, opt, kindPairs, readPairs)
 }
 
 // readPairs reads pairs from an opened source.
@@ -138,22 +133,13 @@ func readPairs(src *source, opt Options) ([]Pair, error) {
 // ReadTriplets reads (anchor, positive, negative) texts from a JSONL, JSON, CSV or TSV table with
 // anchor/positive/negative columns (or those named by Options.TextCol, "a,p,n").
 func ReadTriplets(path string, opt Options) ([]Triplet, error) {
-	src, err := openSource(path, nil, opt, kindTriplets)
-	if err != nil {
-		return nil, err
-	}
-	defer src.close()
-	return readTriplets(src, opt)
+	return readSource(path, nil, opt, kindTriplets, readTriplets)
 }
 
 // ReadTripletsFrom is ReadTriplets for an open stream; name is used to detect the format and in
 // messages.
 func ReadTripletsFrom(r io.Reader, name string, opt Options) ([]Triplet, error) {
-	src, err := openSource(name, r, opt, kindTriplets)
-	if err != nil {
-		return nil, err
-	}
-	return readTriplets(src, opt)
+	return readSource(name, r, opt, kindTriplets, readTriplets)
 }
 
 // readTriplets reads triplets from an opened source.
@@ -174,22 +160,14 @@ type lineParser func(line string) (ex Example, skip bool, err error)
 
 // readLines reads a one-example-a-line format.
 func readLines(src *source, opt Options, parse lineParser) ([]Example, error) {
-	br, err := textReader(src.br, src.name, opt.Encoding)
+	lr, err := openLines(src.br, src.name, opt.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	lr := &lineReader{br: br, name: src.name}
 	var out []Example
-	for {
-		line, err := lr.nextUTF8()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for line, err := range nonBlankLines(lr.nextUTF8) {
 		if err != nil {
 			return nil, err
-		}
-		if isBlank(line) {
-			continue
 		}
 		ex, skip, err := parse(string(line))
 		if err != nil {
@@ -233,22 +211,14 @@ func parseEmotion(line string) (Example, bool, error) {
 
 // readTREC reads "COARSE:fine question" lines, taking a line that is not valid UTF-8 as ISO-8859-1.
 func readTREC(src *source, opt Options, fine bool) ([]Example, error) {
-	br, err := textReader(src.br, src.name, opt.Encoding)
+	lr, err := openLines(src.br, src.name, opt.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	lr := &lineReader{br: br, name: src.name}
 	var out []Example
-	for {
-		raw, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for raw, err := range nonBlankLines(lr.next) {
 		if err != nil {
 			return nil, err
-		}
-		if isBlank(raw) {
-			continue
 		}
 		line := string(raw)
 		if checkUTF8(raw) != nil {
@@ -273,24 +243,16 @@ func readTREC(src *source, opt Options, fine bool) ([]Example, error) {
 
 // readSTSB reads STS benchmark rows.
 func readSTSB(src *source, opt Options) ([]Pair, error) {
-	br, err := textReader(src.br, src.name, opt.Encoding)
+	lr, err := openLines(src.br, src.name, opt.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	lr := &lineReader{br: br, name: src.name}
 	var out []Pair
 	row := pairRow(src.name, &out, 0, 5, nil)
 	cols := []string{"6 (sentence1)", "7 (sentence2)", "5 (score)"}
-	for {
-		line, err := lr.nextUTF8()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for line, err := range nonBlankLines(lr.nextUTF8) {
 		if err != nil {
 			return nil, err
-		}
-		if isBlank(line) {
-			continue
 		}
 		f := strings.Split(string(line), "\t")
 		if len(f) < 7 {
@@ -402,12 +364,12 @@ func readSnipsDir(dir string, opt Options) ([]Example, error) {
 		if err != nil {
 			return nil, nil, &Error{Path: p, Err: err}
 		}
-		br, err := textReader(f, p, opt.Encoding)
+		lr, err := openLines(f, p, opt.Encoding)
 		if err != nil {
 			_ = f.Close()
 			return nil, nil, err
 		}
-		return &lineReader{br: br, name: p}, f.Close, nil
+		return lr, f.Close, nil
 	}
 	texts, closeT, err := open("seq.in")
 	if err != nil {

@@ -286,16 +286,9 @@ func jsonKind(raw []byte) string {
 func readJSONL(lr *lineReader, name string, roles []role, fn rowFunc) error {
 	t := &jsonTable{name: name, roles: roles, fn: fn}
 	n := 0
-	for {
-		line, err := lr.nextUTF8()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for line, err := range nonBlankLines(lr.nextUTF8) {
 		if err != nil {
 			return err
-		}
-		if isBlank(line) {
-			continue
 		}
 		if err := t.add(lr.n, line); err != nil {
 			return err
@@ -472,16 +465,9 @@ func csvLines(cr *csv.Reader, n int) []int {
 func readTSV(lr *lineReader, name string, noHeader bool, roles []role, fn rowFunc) error {
 	t := &rowTable{name: name, roles: roles, fn: fn}
 	started := false
-	for {
-		line, err := lr.nextUTF8()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for line, err := range nonBlankLines(lr.nextUTF8) {
 		if err != nil {
 			return err
-		}
-		if isBlank(line) {
-			continue
 		}
 		fields := strings.Split(string(line), "\t")
 		if !started {

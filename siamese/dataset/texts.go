@@ -19,22 +19,14 @@ import (
 // are skipped (ids still count them); an empty "text" is an error. Invalid UTF-8 is an error. An error
 // returned by fn stops the reading and comes back wrapped with the name and line.
 func ReadTexts(r io.Reader, name string, jsonl bool, fn func(lineNo int, id any, text string) error) error {
-	br, err := textReader(r, name, "")
+	lr, err := openLines(r, name, "")
 	if err != nil {
 		return err
 	}
-	lr := &lineReader{br: br, name: name}
 	n := 0
-	for {
-		line, err := lr.nextUTF8()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for line, err := range nonBlankLines(lr.nextUTF8) {
 		if err != nil {
 			return err
-		}
-		if isBlank(line) {
-			continue
 		}
 		var id any = lr.n - 1
 		var text string
