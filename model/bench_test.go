@@ -7,10 +7,16 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fewshot-go/fewshot/model/safetensors"
+	"github.com/fewshot-go/fewshot/model/tokenizer"
+	"github.com/fewshot-go/fewshot/torch"
 )
 
 // writeMiniLMShape writes a MiniLM-L6-shaped BERT folder (6 layers, 384 hidden, 12 heads, 1536 inner) with
@@ -106,7 +112,26 @@ func benchSentences(n int) []string {
 	return out[:n]
 }
 
+// benchThreads sets libtorch's intra-op threads for a benchmark: $FEWSHOT_BENCH_THREADS, else one per core
+// (libtorch's own default can be lower than the core count), restoring the previous count after.
+func benchThreads(b *testing.B) int {
+	n := runtime.NumCPU()
+	if v := os.Getenv("FEWSHOT_BENCH_THREADS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("FEWSHOT_BENCH_THREADS=%q: want a positive integer", v)
+		}
+	}
+	prev := torch.NumThreads()
+	if err := torch.SetNumThreads(n); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = torch.SetNumThreads(prev) })
+	return n
+}
+
 func benchEncode(b *testing.B, opt LoadOptions) {
+	threads := benchThreads(b)
 	dir := writeMiniLMShape(b)
 	m, err := Load(dir, opt)
 	if err != nil {
@@ -134,6 +159,7 @@ func benchEncode(b *testing.B, opt LoadOptions) {
 	// Dense FLOPs per token per layer: 2*(4H^2 + 2HI) for the projections; attention adds ~4*S*H (ignored).
 	const H, I, L = 384, 1536, 6
 	b.ReportMetric(float64(tokens)*float64(b.N)*2*(4*H*H+2*H*I)*L/sec/1e9, "GFLOP/s")
+	b.ReportMetric(float64(threads), "threads")
 }
 
 // BenchmarkEncodeMiniLMShape embeds 256 STS-B sentences with a MiniLM-L6-shaped model, oneDNN path.
@@ -144,3 +170,118 @@ func BenchmarkEncodeMiniLMShapePlain(b *testing.B) { benchEncode(b, LoadOptions{
 
 // BenchmarkEncodeMiniLMShapeBF16 is the oneDNN path with bfloat16-packed weights.
 func BenchmarkEncodeMiniLMShapeBF16(b *testing.B) { benchEncode(b, LoadOptions{CPUBFloat16: true}) }
+
+// BenchmarkEncodeMiniLMShapeInt8 is the dynamic int8 path (the float32 oneDNN path where it falls back).
+func BenchmarkEncodeMiniLMShapeInt8(b *testing.B) { benchEncode(b, LoadOptions{CPUInt8: true}) }
+
+// BenchmarkEncodePhasesMiniLMShape splits Encode's time over its phases on the MiniLM-shaped model, 256
+// STS-B sentences in batches of 32: tokenisation (with sorting and padding), embeddings (the encoder with
+// its layers removed: lookups, LayerNorm, the attention mask), the transformer layers (the encoder's time
+// less the embeddings'), pooling with normalisation, and copying the embeddings out to Go. Each metric is
+// milliseconds per 256 sentences. $FEWSHOT_BENCH_CPU_MODE picks the path: fast (default), plain, bf16, int8.
+func BenchmarkEncodePhasesMiniLMShape(b *testing.B) {
+	benchThreads(b)
+	opt := LoadOptions{}
+	switch mode := os.Getenv("FEWSHOT_BENCH_CPU_MODE"); mode {
+	case "", "fast":
+	case "plain":
+		opt.Plain = true
+	case "bf16":
+		opt.CPUBFloat16 = true
+	case "int8":
+		opt.CPUInt8 = true
+	default:
+		b.Fatalf("FEWSHOT_BENCH_CPU_MODE=%q: want fast, plain, bf16 or int8", mode)
+	}
+	m, err := Load(writeMiniLMShape(b), opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Encoder.inferenceLayers(); err != nil { // pack before timing
+		b.Fatal(err)
+	}
+	texts := benchSentences(256)
+	// withoutLayers runs fn with an encoder that has no layers (embeddings only).
+	withoutLayers := func(fn func() error) error {
+		e := m.Encoder
+		e.packMu.Lock()
+		layers, fast := e.layers, e.fast
+		e.layers, e.fast = nil, false
+		e.packMu.Unlock()
+		defer func() {
+			e.packMu.Lock()
+			e.layers, e.fast = layers, fast
+			e.packMu.Unlock()
+		}()
+		return fn()
+	}
+	var tok, emb, enc, pl, cp time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		encs, err := m.Tokenizer.EncodeBatch(texts, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		order := make([]int, len(texts))
+		for j := range order {
+			order[j] = j
+		}
+		sort.SliceStable(order, func(x, y int) bool { return len(encs[order[x]].IDs) > len(encs[order[y]].IDs) })
+		var batches []Batch
+		for s := 0; s < len(order); s += 32 {
+			var bt []tokenizer.Encoding
+			for _, j := range order[s:min(s+32, len(order))] {
+				bt = append(bt, encs[j])
+			}
+			batches = append(batches, BatchFromEncodings(bt, m.Tokenizer.PadID()))
+		}
+		tok += time.Since(t0)
+		for _, bt := range batches {
+			err := torch.InferenceMode(func() error {
+				t1 := time.Now()
+				if err := withoutLayers(func() error {
+					h, err := m.Encoder.Forward(bt, false)
+					h.Close()
+					return err
+				}); err != nil {
+					return err
+				}
+				t2 := time.Now()
+				hidden, err := m.Encoder.Forward(bt, false)
+				if err != nil {
+					return err
+				}
+				t3 := time.Now()
+				s := torch.NewScope()
+				defer s.Close()
+				s.Track(hidden, nil)
+				x := s.Normalize(pool(s, hidden, bt, m.Pooling, m.dev), 2, 1, 1e-12)
+				if err := s.Err(); err != nil {
+					return err
+				}
+				t4 := time.Now()
+				if _, err := x.Float32s(); err != nil {
+					return err
+				}
+				t5 := time.Now()
+				emb += t2.Sub(t1)
+				enc += t3.Sub(t2)
+				pl += t4.Sub(t3)
+				cp += t5.Sub(t4)
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	per := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(b.N) }
+	b.ReportMetric(per(tok), "tokenize-ms")
+	b.ReportMetric(per(emb), "embeddings-ms")
+	b.ReportMetric(per(enc-emb), "layers-ms")
+	b.ReportMetric(per(pl), "pool-ms")
+	b.ReportMetric(per(cp), "copyout-ms")
+}

@@ -62,15 +62,47 @@ type Encoder struct {
 	layers         []torch.EncoderLayerWeights
 	relBias        *torch.Tensor // MPNet's relative_attention_bias [buckets, heads]
 
-	// oneDNN copies of the layers' linear weights for CPU inference, made on first use when fast is set.
-	fast      bool
-	fastDType torch.DType // float32, or bfloat16 for the faster, less exact mode
-	packMu    sync.Mutex
-	packed    []torch.EncoderLayerWeights
-	packedOwn []*torch.Tensor
+	// Packed copies of the layers' linear weights for CPU inference, made when fast is set: on first use
+	// for oneDNN, at SetFast for int8 (so that a missing engine is known at load).
+	fast        bool
+	packing     CPUPacking
+	packMu      sync.Mutex
+	packed      []torch.EncoderLayerWeights
+	packedOwn   []*torch.Tensor
+	quantEngine func() (string, bool, error) // torch.QuantizedEngine; tests replace it
 
 	// Unexpected lists checkpoint tensors the encoder does not use (pooler weights, position-id buffers...).
 	Unexpected []string
+	// Fallback says why the CPU path asked of SetFast is not the one in use, and which is; empty when it is.
+	Fallback string
+}
+
+// CPUPacking is how the CPU inference path packs the layers' linear weights.
+type CPUPacking int
+
+const (
+	// PackFloat32 packs them for oneDNN in float32: the plain path's results to 1e-5, several times faster.
+	PackFloat32 CPUPacking = iota
+	// PackBFloat16 packs them for oneDNN in bfloat16: faster on CPUs with AVX-512 BF16, about three
+	// significant digits.
+	PackBFloat16
+	// PackInt8 quantizes them to int8 once (dynamic quantization, as PyTorch's quantize_dynamic does) and
+	// runs them through libtorch's quantized engine, quantizing activations per batch: the fastest, least
+	// exact mode.
+	PackInt8
+)
+
+// String names the packing as the CLI's --cpu-mode does.
+func (p CPUPacking) String() string {
+	switch p {
+	case PackFloat32:
+		return "fast"
+	case PackBFloat16:
+		return "bf16"
+	case PackInt8:
+		return "int8"
+	}
+	return fmt.Sprintf("packing(%d)", int(p))
 }
 
 // unusedKnown are checkpoint tensors that Hugging Face models carry and sentence embeddings never use.
@@ -177,26 +209,46 @@ func newEncoder(cfg ArchConfig, ws *weightSet, dtype torch.DType, dev torch.Devi
 	return e, nil
 }
 
-// SetFast turns the oneDNN inference path on or off. It takes effect only on the CPU in float32 with a
-// libtorch that has oneDNN; turning it off frees the packed copies. packDType is the dtype the linear
-// weights are packed in: float32 (the same results to 1e-5) or bfloat16 (faster on CPUs with AVX-512
-// BF16, about three significant digits).
-func (e *Encoder) SetFast(on bool, packDType torch.DType) {
+// SetFast turns the packed CPU inference path on or off. It takes effect only on the CPU in float32 with
+// a libtorch that can run the packing (oneDNN for PackFloat32 and PackBFloat16, a quantized engine for
+// PackInt8); turning it off frees the packed copies. PackInt8 quantizes the weights now; where this CPU or
+// libtorch cannot (no engine, no AVX2), it falls back to PackFloat32 (or the plain path without oneDNN)
+// and says so in Fallback.
+func (e *Encoder) SetFast(on bool, packing CPUPacking) {
 	e.packMu.Lock()
 	defer e.packMu.Unlock()
 	e.dropPackedLocked()
-	e.fast = on && e.dev == torch.CPU && e.dtype == torch.Float32 && torch.MKLDNNAvailable()
-	e.fastDType = packDType
-	if e.fastDType == 0 {
-		e.fastDType = torch.Float32
+	e.Fallback = ""
+	e.packing = packing
+	usable := on && e.dev == torch.CPU && e.dtype == torch.Float32
+	if usable && packing == PackInt8 {
+		err := e.packInt8Locked()
+		if err == nil {
+			e.fast = true
+			return
+		}
+		e.packing = PackFloat32
+		next := "the float32 oneDNN path"
+		if !torch.MKLDNNAvailable() {
+			next = "the plain path"
+		}
+		e.Fallback = fmt.Sprintf("int8 CPU mode unavailable, using %s: %v", next, err)
 	}
+	e.fast = usable && torch.MKLDNNAvailable()
 }
 
-// Fast reports whether inference uses the oneDNN path.
+// Fast reports whether inference uses a packed path (oneDNN or int8).
 func (e *Encoder) Fast() bool {
 	e.packMu.Lock()
 	defer e.packMu.Unlock()
 	return e.fast
+}
+
+// Packing reports how the packed path packs the linear weights (meaningful when Fast is true).
+func (e *Encoder) Packing() CPUPacking {
+	e.packMu.Lock()
+	defer e.packMu.Unlock()
+	return e.packing
 }
 
 func (e *Encoder) dropPackedLocked() {
@@ -206,8 +258,58 @@ func (e *Encoder) dropPackedLocked() {
 	e.packed, e.packedOwn = nil, nil
 }
 
-// inferenceLayers returns the weights inference should use: the oneDNN-packed copies when the fast path
-// is on (packing them on first use), else the plain weights.
+// packLayersLocked makes the packed copies: pack is given each linear's weight and bias and the number of
+// row blocks of the weight (3 for the fused query/key/value matrix), and returns the weight and bias to
+// use and the new tensors it made.
+func (e *Encoder) packLayersLocked(pack func(w, b *torch.Tensor, blocks int) (pw, pb *torch.Tensor, made []*torch.Tensor, err error)) error {
+	var own []*torch.Tensor
+	packed := make([]torch.EncoderLayerWeights, len(e.layers))
+	for i, l := range e.layers {
+		p := l
+		for _, s := range []struct {
+			w, b   **torch.Tensor
+			blocks int
+		}{{&p.QKVWeight, &p.QKVBias, 3}, {&p.OutWeight, &p.OutBias, 1}, {&p.InterWeight, &p.InterBias, 1}, {&p.OutputWeight, &p.OutputBias, 1}} {
+			pw, pb, made, err := pack(*s.w, *s.b, s.blocks)
+			own = append(own, made...)
+			if err != nil {
+				for _, t := range own {
+					t.Close()
+				}
+				return fmt.Errorf("layer %d: %w", i, err)
+			}
+			*s.w, *s.b = pw, pb
+		}
+		packed[i] = p
+	}
+	e.packed, e.packedOwn = packed, own
+	return nil
+}
+
+// packInt8Locked quantizes every layer's linear weights for the quantized engine.
+func (e *Encoder) packInt8Locked() error {
+	engine := e.quantEngine
+	if engine == nil {
+		engine = torch.QuantizedEngine
+	}
+	if _, _, err := engine(); err != nil {
+		return err
+	}
+	err := e.packLayersLocked(func(w, b *torch.Tensor, blocks int) (*torch.Tensor, *torch.Tensor, []*torch.Tensor, error) {
+		q, err := torch.QuantizeLinear(w, b, blocks)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return q, b, []*torch.Tensor{q}, nil // the bias is packed inside q; its slot keeps the float one
+	})
+	if err != nil {
+		return fmt.Errorf("quantize to int8: %w", err)
+	}
+	return nil
+}
+
+// inferenceLayers returns the weights inference should use: the packed copies when the fast path is on
+// (packing them for oneDNN on first use), else the plain weights.
 func (e *Encoder) inferenceLayers() ([]torch.EncoderLayerWeights, error) {
 	e.packMu.Lock()
 	defer e.packMu.Unlock()
@@ -217,38 +319,36 @@ func (e *Encoder) inferenceLayers() ([]torch.EncoderLayerWeights, error) {
 	if e.packed != nil {
 		return e.packed, nil
 	}
-	var own []*torch.Tensor
-	pack := func(t *torch.Tensor) (*torch.Tensor, error) {
-		if e.fastDType != torch.Float32 {
-			c, err := t.To(e.fastDType, torch.CPU)
+	dtype := torch.Float32
+	if e.packing == PackBFloat16 {
+		dtype = torch.BFloat16
+	}
+	one := func(t *torch.Tensor) (*torch.Tensor, error) {
+		if dtype != torch.Float32 {
+			c, err := t.To(dtype, torch.CPU)
 			if err != nil {
 				return nil, err
 			}
 			defer c.Close()
 			t = c
 		}
-		p, err := torch.ToMKLDNN(t)
-		if err == nil {
-			own = append(own, p)
-		}
-		return p, err
+		return torch.ToMKLDNN(t)
 	}
-	packed := make([]torch.EncoderLayerWeights, len(e.layers))
-	for i, l := range e.layers {
-		p := l
-		var err error
-		for _, slot := range []**torch.Tensor{&p.QKVWeight, &p.QKVBias, &p.OutWeight, &p.OutBias, &p.InterWeight, &p.InterBias, &p.OutputWeight, &p.OutputBias} {
-			if *slot, err = pack(*slot); err != nil {
-				for _, t := range own {
-					t.Close()
-				}
-				return nil, fmt.Errorf("pack layer %d for oneDNN: %w", i, err)
-			}
+	err := e.packLayersLocked(func(w, b *torch.Tensor, _ int) (*torch.Tensor, *torch.Tensor, []*torch.Tensor, error) {
+		pw, err := one(w)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		packed[i] = p
+		pb, err := one(b)
+		if err != nil {
+			return nil, nil, []*torch.Tensor{pw}, err
+		}
+		return pw, pb, []*torch.Tensor{pw, pb}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pack for oneDNN: %w", err)
 	}
-	e.packed, e.packedOwn = packed, own
-	return packed, nil
+	return e.packed, nil
 }
 
 // Close frees the encoder's weights.

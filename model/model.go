@@ -31,6 +31,11 @@ type LoadOptions struct {
 	// CPUBFloat16 packs the linear weights in bfloat16 for the oneDNN path: faster on CPUs with AVX-512
 	// BF16, less exact (opt-in; see the README for its measured accuracy).
 	CPUBFloat16 bool
+	// CPUInt8 quantizes the encoder's linear weights to int8 once at load and runs them through libtorch's
+	// quantized engine, quantizing activations per batch (dynamic quantization): the fastest CPU mode,
+	// the least exact (opt-in; see the README). Without an engine for this CPU it falls back to the
+	// float32 oneDNN path and says why in Encoder.Fallback. It wins over CPUBFloat16.
+	CPUInt8 bool
 }
 
 // Model is a loaded sentence-transformers pipeline: tokenizer, encoder, pooling, optional Dense layers
@@ -117,11 +122,13 @@ func Load(dir string, opt LoadOptions) (m *Model, err error) {
 	if m.Encoder, err = newEncoder(m.Arch, ws, dtype, opt.Device); err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	packDType := torch.Float32
-	if opt.CPUBFloat16 {
-		packDType = torch.BFloat16
+	packing := PackFloat32
+	if opt.CPUInt8 {
+		packing = PackInt8
+	} else if opt.CPUBFloat16 {
+		packing = PackBFloat16
 	}
-	m.Encoder.SetFast(!opt.Plain, packDType)
+	m.Encoder.SetFast(!opt.Plain, packing)
 	dim := m.Arch.HiddenSize
 	sawPooling := false
 	for _, mod := range m.Modules[1:] {

@@ -33,7 +33,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.StringVar(&f.precision, "precision", "float32", "compute precision: float32, or float16/bfloat16 on CUDA")
 	fl.IntVar(&f.threads, "threads", 0, "intra-op CPU threads (0: $OMP_NUM_THREADS, else one per core)")
 	fl.IntVar(&f.maxSeqLength, "max-seq-length", 0, "truncate texts to this many tokens (0: the model's max_seq_length)")
-	fl.StringVar(&f.cpuMode, "cpu-mode", "fast", "CPU inference path: fast (oneDNN, same results), plain (libtorch's default BLAS path) or bf16 (oneDNN in bfloat16: faster on AVX-512 BF16, less exact)")
+	fl.StringVar(&f.cpuMode, "cpu-mode", "fast", "CPU inference path: fast (oneDNN, same results), plain (libtorch's default BLAS path), bf16 (oneDNN in bfloat16: faster on AVX-512 BF16, less exact) or int8 (dynamic int8 quantization: fastest, least exact; falls back to fast where the CPU or libtorch cannot)")
 }
 
 // isTerminal reports whether w is a terminal (progress output goes only there).
@@ -83,8 +83,10 @@ func (f *modelFlags) load(ctx context.Context, stderr io.Writer) (*model.Model, 
 		lopt.Plain = true
 	case "bf16", "bfloat16":
 		lopt.CPUBFloat16 = true
+	case "int8":
+		lopt.CPUInt8 = true
 	default:
-		return nil, usageError{fmt.Errorf("--cpu-mode %q: want fast, plain or bf16", f.cpuMode)}
+		return nil, usageError{fmt.Errorf("--cpu-mode %q: want fast, plain, bf16 or int8", f.cpuMode)}
 	}
 	opt := hub.OptionsFromEnv()
 	if isTerminal(stderr) {
@@ -98,8 +100,16 @@ func (f *modelFlags) load(ctx context.Context, stderr io.Writer) (*model.Model, 
 	if err != nil {
 		return nil, err
 	}
+	reportFallback(stderr, m)
 	if len(m.Encoder.Unexpected) > 0 {
 		fmt.Fprintf(stderr, "fewshot: %s: ignoring %d unexpected tensors (%s ...)\n", dir, len(m.Encoder.Unexpected), m.Encoder.Unexpected[0])
 	}
 	return m, nil
+}
+
+// reportFallback logs, on stderr, a CPU mode that could not be used (int8 without an engine for this CPU).
+func reportFallback(stderr io.Writer, m *model.Model) {
+	if m.Encoder != nil && m.Encoder.Fallback != "" {
+		fmt.Fprintf(stderr, "fewshot: --cpu-mode: %s\n", m.Encoder.Fallback)
+	}
 }

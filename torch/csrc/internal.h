@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/core/ivalue.h>
 #include <c10/util/Exception.h>
 
 #include <atomic>
@@ -14,6 +15,10 @@
 
 struct ts_tensor_s {
   at::Tensor t;
+  // A dynamically quantized linear (quant.cpp) also carries the quantized engine's packed weight and bias
+  // (t is then the int8 weight) and whether its activations are quantized to 7 bits. None otherwise.
+  c10::IValue qlinear;
+  bool reduce_range = false;
 };
 
 namespace tsi {
@@ -70,6 +75,9 @@ inline std::vector<int64_t> dims(const int64_t* p, int n) {
   if (n < 0) throw std::invalid_argument("negative number of dimensions");
   return std::vector<int64_t>(p, p + n);
 }
+
+// quantized_linear runs a handle made by ts_quantize_linear on a float32 input [..., in] (quant.cpp).
+at::Tensor quantized_linear(const at::Tensor& x, const ts_tensor_s& q);
 
 }  // namespace tsi
 

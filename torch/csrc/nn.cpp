@@ -159,15 +159,18 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   const auto& mb = get(mask_bias, "mask bias");
   bool drop = train != 0 && dropout > 0;
 
-  // A linear whose weight was packed for oneDNN (to_mkldnn) runs through mkldnn_linear on a 2-D view.
-  auto lin = [](const at::Tensor& in, const at::Tensor& w, const at::Tensor& b) {
+  // A linear whose weight was packed for oneDNN (to_mkldnn) runs through mkldnn_linear on a 2-D view; one
+  // whose weight handle was quantized (ts_quantize_linear, bias packed inside) through the quantized engine.
+  auto lin = [](const at::Tensor& in, ts_tensor wh, const at::Tensor& b) {
+    if (!wh->qlinear.isNone()) return tsi::quantized_linear(in, *wh);
+    const auto& w = wh->t;
     if (!w.is_mkldnn()) return at::linear(in, w, b);
     auto sizes = in.sizes().vec();
     auto x2 = in.reshape({-1, sizes.back()}).to(w.scalar_type()).contiguous().to_mkldnn();
     sizes.back() = w.size(0);
     return at::mkldnn_linear(x2, w, b).to_dense().to(in.scalar_type()).view(sizes);
   };
-  auto qkv = lin(xt, p[0], p[1]).view({B, S, 3, heads, D}).permute({2, 0, 3, 1, 4});
+  auto qkv = lin(xt, w[0], p[1]).view({B, S, 3, heads, D}).permute({2, 0, 3, 1, 4});
   auto q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);
   auto scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));
   scores = scores + mb;
@@ -175,11 +178,11 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   auto probs = at::softmax(scores, -1);
   if (drop) probs = at::dropout(probs, dropout, true);
   auto ctx = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, S, H});
-  auto attn = lin(ctx, p[2], p[3]);
+  auto attn = lin(ctx, w[2], p[3]);
   if (drop) attn = at::dropout(attn, dropout, true);
   auto h = at::layer_norm(attn + xt, {H}, p[4], p[5], eps);
-  auto f = activation(lin(h, p[6], p[7]), act);
-  f = lin(f, p[8], p[9]);
+  auto f = activation(lin(h, w[6], p[7]), act);
+  f = lin(f, w[8], p[9]);
   if (drop) f = at::dropout(f, dropout, true);
   *out = wrap(at::layer_norm(f + h, {H}, p[10], p[11], eps));
   TS_CATCH

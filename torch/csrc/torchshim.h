@@ -120,6 +120,29 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
 ts_error ts_to_mkldnn(ts_tensor x, ts_tensor *out);
 ts_error ts_is_mkldnn(ts_tensor x, int *out);
 
+/*
+ * Dynamic int8 quantization of linear layers for CPU inference (quant.cpp), through libtorch's quantized
+ * engine. ts_quantize_linear quantizes a float32 weight [out, in] once, int8 symmetric as PyTorch's default
+ * dynamic-quantization weight observer does (scale = max|w| / 127.5, at least float32's epsilon; zero
+ * point 0), with one scale per block of rows (blocks = 1 for an ordinary linear, 3 for a fused
+ * query/key/value matrix: the same as quantizing the three projections separately), and packs it with the
+ * optional float32 bias for the engine. The handle's tensor is the int8 weight; the handle also carries
+ * the engine's packed form. ts_quantized_linear quantizes its float32 input [..., in] per call to uint8
+ * (per tensor, from its own min and max), multiplies in int32 and returns float32 [..., out].
+ * ts_encoder_layer runs a linear whose weight handle came from ts_quantize_linear the same way (the bias
+ * slot is then ignored: the bias is packed with the weight). Inference only (no autograd).
+ *
+ * ts_quantized_engine names the engine ts_quantize_linear uses ("x86", "fbgemm", "onednn" or "qnnpack"; a
+ * static string) and whether activations get 7 bits instead of 8 (x86 CPUs without VNNI, where 8-bit
+ * products can saturate); it fails, saying why, on a CPU without the instructions (AVX2 on x86) or a
+ * libtorch without an engine for it. The engine is set only while packing and restored after.
+ */
+ts_error ts_quantized_engine(const char **name, int *reduce_range);
+ts_error ts_quantize_linear(ts_tensor w, ts_tensor b /* nullable */, int64_t blocks, ts_tensor *out);
+ts_error ts_quantized_linear(ts_tensor x, ts_tensor q, ts_tensor *out);
+ts_error ts_dequantize(ts_tensor q, ts_tensor *out); /* a quantized tensor (the int8 weight) as float32 */
+ts_error ts_is_quantized(ts_tensor x, int *out);
+
 /* Autograd. */
 ts_error ts_set_requires_grad(ts_tensor t, int requires);
 ts_error ts_requires_grad(ts_tensor t, int *out);
