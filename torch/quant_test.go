@@ -178,7 +178,9 @@ func TestEncoderLayerInt8IsClose(t *testing.T) {
 	require.NoError(t, ManualSeed(12))
 	sc := NewScope()
 	defer sc.Close()
-	rn := func(std float64, shape ...int64) *Tensor { return sc.MulScalar(sc.Track(Randn(shape, Float32, CPU)), std) }
+	rn := func(std float64, shape ...int64) *Tensor {
+		return sc.MulScalar(sc.Track(Randn(shape, Float32, CPU)), std)
+	}
 	x := rn(1, B, S, H)
 	w := EncoderLayerWeights{
 		QKVWeight: rn(0.2, 3*H, H), QKVBias: rn(0.1, 3*H), OutWeight: rn(0.2, H, H), OutBias: rn(0.1, H),
