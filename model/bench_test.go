@@ -172,6 +172,9 @@ func BenchmarkEncodeMiniLMShapePlain(b *testing.B) { benchEncode(b, LoadOptions{
 func BenchmarkEncodeMiniLMShapeBF16(b *testing.B) { benchEncode(b, LoadOptions{CPUBFloat16: true}) }
 
 // BenchmarkEncodeMiniLMShapeInt8 is the dynamic int8 path (the float32 oneDNN path where it falls back).
+// It flatters int8: oneDNN compiles a kernel for each activation scale, and the repeated batches of a
+// benchmark find theirs in oneDNN's primitive cache, which new texts do not; scripts/bench_embed.sh, on
+// 2,000 distinct sentences in a fresh process, gives the figure to quote.
 func BenchmarkEncodeMiniLMShapeInt8(b *testing.B) { benchEncode(b, LoadOptions{CPUInt8: true}) }
 
 // BenchmarkEncodePhasesMiniLMShape splits Encode's time over its phases on the MiniLM-shaped model, 256
