@@ -178,10 +178,7 @@ func checkPooling(path string, p PoolingConfig, hidden int) error {
 	if p.WordEmbeddingDimension != 0 && p.WordEmbeddingDimension != hidden {
 		return fmt.Errorf("%s: word_embedding_dimension %d differs from the encoder's hidden size %d", path, p.WordEmbeddingDimension, hidden)
 	}
-	if p.IncludePrompt != nil && !*p.IncludePrompt {
-		// Prompts are not prepended by this project, so excluding them changes nothing.
-		return nil
-	}
+	// include_prompt=false needs no handling: this project prepends no prompts.
 	return nil
 }
 

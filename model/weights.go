@@ -91,24 +91,26 @@ func TensorFromInfo(info safetensors.TensorInfo, dev torch.Device) (*torch.Tenso
 	return torch.FromBytes(info.Data, dt, info.Shape, dev)
 }
 
-func toDevice(raw []byte, dt string, shape []int64, dtype torch.DType, dev torch.Device) (*torch.Tensor, error) {
-	src, err := dtypeFromST(dt)
+// toDevice makes the tensor of a weights-file record on dev, converting floating-point tensors to dtype.
+func toDevice(info safetensors.TensorInfo, dtype torch.DType, dev torch.Device) (*torch.Tensor, error) {
+	t, err := TensorFromInfo(info, torch.CPU)
 	if err != nil {
 		return nil, err
 	}
-	t, err := TensorFromInfo(safetensors.TensorInfo{DType: dt, Shape: shape, Data: raw}, torch.CPU)
+	src, err := t.DType()
 	if err != nil {
+		t.Close()
 		return nil, err
 	}
-	if !src.IsFloat() || (src == dtype && dev == torch.CPU) {
-		if dev == torch.CPU {
-			return t, nil
-		}
-		defer t.Close()
-		return t.To(src, dev)
+	target := src
+	if src.IsFloat() {
+		target = dtype
+	}
+	if target == src && dev == torch.CPU {
+		return t, nil
 	}
 	defer t.Close()
-	return t.To(dtype, dev)
+	return t.To(target, dev)
 }
 
 func loadSafetensors(paths []string, dtype torch.DType, dev torch.Device) (*weightSet, error) {
@@ -125,7 +127,7 @@ func loadSafetensors(paths []string, dtype torch.DType, dev torch.Device) (*weig
 				ws.close()
 				return nil, fmt.Errorf("%s: tensor %s appears in two shards", p, ti.Name)
 			}
-			t, err := toDevice(ti.Data, ti.DType, ti.Shape, dtype, dev)
+			t, err := toDevice(ti, dtype, dev)
 			if err != nil {
 				f.Close()
 				ws.close()
@@ -148,7 +150,7 @@ func loadTorchBin(path string, dtype torch.DType, dev torch.Device) (*weightSet,
 	}
 	ws := &weightSet{path: path, tensors: map[string]*torch.Tensor{}}
 	for _, ti := range ts {
-		t, err := toDevice(ti.Data, ti.DType, ti.Shape, dtype, dev)
+		t, err := toDevice(safetensors.TensorInfo{Name: ti.Name, DType: ti.DType, Shape: ti.Shape, Data: ti.Data}, dtype, dev)
 		if err != nil {
 			ws.close()
 			return nil, fmt.Errorf("%s: tensor %s: %w", path, ti.Name, err)
