@@ -71,6 +71,10 @@ type Encoder struct {
 	packedOwn   []*torch.Tensor
 	quantEngine func() (string, bool, error) // torch.QuantizedEngine; tests replace it
 
+	// trainOneDNN routes the linears of forwards on the unpacked weights (training) through oneDNN
+	// (torch.OneDNNLinear), on a float32 CPU model where libtorch has oneDNN.
+	trainOneDNN bool
+
 	// Unexpected lists checkpoint tensors the encoder does not use (pooler weights, position-id buffers...).
 	Unexpected []string
 	// Fallback says why the CPU path asked of SetFast is not the one in use, and which is; empty when it is.
@@ -235,6 +239,21 @@ func (e *Encoder) SetFast(on bool, packing CPUPacking) {
 		e.Fallback = fmt.Sprintf("int8 CPU mode unavailable, using %s: %v", next, err)
 	}
 	e.fast = usable && torch.MKLDNNAvailable()
+}
+
+// SetTrainOneDNN turns on (where usable: float32 on the CPU, libtorch with oneDNN) or off the oneDNN
+// linears of training forwards and backwards; results equal the plain path's to float rounding.
+func (e *Encoder) SetTrainOneDNN(on bool) {
+	e.packMu.Lock()
+	defer e.packMu.Unlock()
+	e.trainOneDNN = on && e.dev == torch.CPU && e.dtype == torch.Float32 && torch.MKLDNNAvailable()
+}
+
+// TrainOneDNN reports whether training forwards run their linears through oneDNN.
+func (e *Encoder) TrainOneDNN() bool {
+	e.packMu.Lock()
+	defer e.packMu.Unlock()
+	return e.trainOneDNN
 }
 
 // Fast reports whether inference uses a packed path (oneDNN or int8).
@@ -484,6 +503,7 @@ func (e *Encoder) Forward(b Batch, train bool) (*torch.Tensor, error) {
 			return nil, err
 		}
 	}
+	opt.OneDNN = e.TrainOneDNN()
 	for i := range layers {
 		x = s.EncoderLayer(x, mask, posBias, &layers[i], opt)
 	}

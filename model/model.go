@@ -26,7 +26,8 @@ type LoadOptions struct {
 	Precision torch.DType  // compute dtype; 0 means float32. float16/bfloat16 are for CUDA.
 	// MaxSeqLength overrides sentence_bert_config.json's max_seq_length when positive.
 	MaxSeqLength int
-	// Plain turns off the oneDNN path that CPU inference takes by default (float32, libtorch with oneDNN).
+	// Plain turns off the oneDNN paths that CPU inference and training take by default (float32,
+	// libtorch with oneDNN).
 	Plain bool
 	// CPUBFloat16 packs the linear weights in bfloat16 for the oneDNN path: faster on CPUs with AVX-512
 	// BF16, less exact (opt-in; see the README for its measured accuracy).
@@ -129,6 +130,7 @@ func Load(dir string, opt LoadOptions) (m *Model, err error) {
 		packing = PackBFloat16
 	}
 	m.Encoder.SetFast(!opt.Plain, packing)
+	m.Encoder.SetTrainOneDNN(!opt.Plain)
 	dim := m.Arch.HiddenSize
 	sawPooling := false
 	for _, mod := range m.Modules[1:] {

@@ -6,6 +6,9 @@ Shape as all-MiniLM-L6-v2: BERT, 6 layers, hidden 384, 12 heads, intermediate 15
 Weights are N(0, 0.02) as Hugging Face initialises BERT, LayerNorm 1/0: the speed is that of the real
 model, the embeddings mean nothing.
 
+Other shapes (--layers, --hidden, --heads, --intermediate, --max-seq-length) make the random starting
+point of scripts/train_default_model.sh.
+
 Usage: /usr/bin/python3 scripts/make_bench_model.py OUT_DIR [--seed 0] [--layers 6]
 """
 import argparse
@@ -28,6 +31,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=384)
     ap.add_argument("--heads", type=int, default=12)
     ap.add_argument("--intermediate", type=int, default=1536)
+    ap.add_argument("--max-seq-length", type=int, default=256)
     a = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     shared = os.environ.get("FEWSHOT_SHARED_DATA", os.path.join(here, "..", "..", "shared", "data"))
@@ -48,7 +52,7 @@ def main():
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
             {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
             {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}],
-        "sentence_bert_config.json": {"max_seq_length": 256, "do_lower_case": False},
+        "sentence_bert_config.json": {"max_seq_length": a.max_seq_length, "do_lower_case": False},
         "1_Pooling/config.json": {"word_embedding_dimension": H, "pooling_mode_cls_token": False,
                                   "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
                                   "pooling_mode_mean_sqrt_len_tokens": False},

@@ -172,6 +172,9 @@ func (s *Scope) Clamp(a *Tensor, lo, hi float64) *Tensor { return s.track(Clamp(
 // Linear is the scoped form of the package function Linear.
 func (s *Scope) Linear(x, w, b *Tensor) *Tensor { return s.track(Linear(x, w, b)) }
 
+// OneDNNLinear is the scoped form of the package function OneDNNLinear.
+func (s *Scope) OneDNNLinear(x, w, b *Tensor) *Tensor { return s.track(OneDNNLinear(x, w, b)) }
+
 // Embedding is the scoped form of the package function Embedding.
 func (s *Scope) Embedding(w, ids *Tensor) *Tensor { return s.track(Embedding(w, ids)) }
 

@@ -1,6 +1,7 @@
 // Neural-network ops, the fused encoder layer, losses and optimizer steps.
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <cmath>
 #include <vector>
@@ -94,9 +95,75 @@ at::Tensor attention_context_f32(const at::Tensor& qkv, const at::Tensor& probs,
   return ctx;
 }
 
+// a [N, K] times w [M, K] transposed, plus b, through oneDNN's inner product on plain-layout copies.
+at::Tensor onednn_mm_t(const at::Tensor& a, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
+  return at::mkldnn_linear(a.contiguous().to_mkldnn(), w.contiguous().to_mkldnn(), b).to_dense();
+}
+
+// OneDNNLinear is a linear layer whose three matrix products run through oneDNN. On the CPUs this project
+// targets, libtorch 1.13's BLAS path (OpenBLAS from Debian) reaches about 30 GFLOP/s on the shapes of a
+// sentence encoder, oneDNN 100-200 (scripts/bench_torch.sh), so training spends most of its time here.
+// Inputs of any rank are flattened to [N, K]; the gradient products are dx = dy w (w transposed as the
+// "weight" of an inner product) and dw = dy^T x.
+struct OneDNNLinear : public torch::autograd::Function<OneDNNLinear> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
+                            const at::Tensor& b) {
+    auto sizes = x.sizes().vec();
+    auto x2 = x.reshape({-1, sizes.back()});
+    ctx->save_for_backward({x2, w});
+    ctx->saved_data["has_bias"] = b.defined();
+    ctx->saved_data["sizes"] = c10::IValue(sizes);
+    c10::optional<at::Tensor> bias;
+    if (b.defined()) bias = b;
+    sizes.back() = w.size(0);
+    return onednn_mm_t(x2, w, bias).view(sizes);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto& x2 = saved[0];
+    const auto& w = saved[1];
+    auto sizes = ctx->saved_data["sizes"].toIntVector();
+    auto gy = grads[0].reshape({-1, w.size(0)});
+    at::Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0)) gx = onednn_mm_t(gy, w.t(), c10::nullopt).view(sizes);
+    if (ctx->needs_input_grad(1)) gw = onednn_mm_t(gy.t(), x2.t(), c10::nullopt);
+    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = gy.sum(0);
+    return {gx, gw, gb};
+  }
+};
+
+void check_onednn_linear(const at::Tensor& x, const at::Tensor& w) {
+  if (!at::hasMKLDNN()) throw std::runtime_error("this libtorch was built without oneDNN (mkldnn)");
+  if (x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || !x.device().is_cpu() || !w.device().is_cpu())
+    throw std::invalid_argument("onednn linear: input and weight must be float32 CPU tensors");
+}
+
 }  // namespace
 
 extern "C" {
+
+ts_error ts_onednn_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
+  TS_TRY
+  TS_OUT(out);
+  const auto& xt = get(x, "input");
+  const auto& wt = get(w, "weight");
+  if (wt.dim() != 2) throw std::invalid_argument("onednn linear: weight must be 2-D, got shape " + c10::str(wt.sizes()));
+  if (xt.dim() < 1 || xt.size(-1) != wt.size(1))
+    throw std::invalid_argument("onednn linear: input shape " + c10::str(xt.sizes()) + " does not match weight " +
+                                c10::str(wt.sizes()));
+  at::Tensor bt;
+  if (b != nullptr) {
+    bt = get(b, "bias");
+    if (bt.dim() != 1 || bt.size(0) != wt.size(0))
+      throw std::invalid_argument("onednn linear: bias shape " + c10::str(bt.sizes()) + " does not match weight " +
+                                  c10::str(wt.sizes()));
+  }
+  check_onednn_linear(xt, wt);
+  *out = wrap(OneDNNLinear::apply(xt, wt, bt));
+  TS_CATCH
+}
 
 ts_error ts_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
   TS_TRY
@@ -205,7 +272,7 @@ ts_error ts_mse_loss(ts_tensor a, ts_tensor b, ts_tensor* out) {
 }
 
 ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, const ts_tensor* w, int64_t heads,
-                          double eps, int act, double dropout, int train, ts_tensor* out) {
+                          double eps, int act, double dropout, int train, int onednn, ts_tensor* out) {
   TS_TRY
   TS_OUT(out);
   const auto& xt = get(x, "input");
@@ -230,9 +297,14 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
 
   // A linear whose weight was packed for oneDNN (to_mkldnn) runs through mkldnn_linear on a 2-D view; one
   // whose weight handle was quantized (ts_quantize_linear, bias packed inside) through the quantized engine.
-  auto lin = [](const at::Tensor& in, ts_tensor wh, const at::Tensor& b) {
+  // With onednn set, a float32 CPU forward on unpacked weights (training, and inference while training)
+  // runs its linears through OneDNNLinear.
+  const bool train_onednn = onednn != 0 && at::hasMKLDNN() && xt.scalar_type() == at::kFloat && xt.device().is_cpu();
+  auto lin = [train_onednn](const at::Tensor& in, ts_tensor wh, const at::Tensor& b) {
     if (!wh->qlinear.isNone()) return tsi::quantized_linear(in, *wh);
     const auto& w = wh->t;
+    if (train_onednn && !w.is_mkldnn() && w.scalar_type() == at::kFloat && w.device().is_cpu())
+      return OneDNNLinear::apply(in, w, b);
     if (!w.is_mkldnn()) return at::linear(in, w, b);
     auto sizes = in.sizes().vec();
     auto x2 = in.reshape({-1, sizes.back()}).to(w.scalar_type()).contiguous().to_mkldnn();

@@ -106,10 +106,21 @@ ts_error ts_mse_loss(ts_tensor a, ts_tensor b, ts_tensor *out);
  * weights holds 12 handles in this order: qkv_w [3H,H], qkv_b [3H], o_w, o_b, ln1_w, ln1_b, f1_w, f1_b,
  * f2_w, f2_b, ln2_w, ln2_b. mask_bias is [B,1,1,S] (0 for tokens, a large negative value for padding);
  * pos_bias (nullable) is added to the attention scores ([B or 1, heads, S, S]). act: 0 gelu (erf), 1 gelu
- * (tanh), 2 relu. Dropout applies when train != 0.
+ * (tanh), 2 relu. Dropout applies when train != 0. With onednn != 0, the linears of a float32 CPU forward
+ * on unpacked weights run through oneDNN, under autograd in backward too (ts_onednn_linear); elsewhere the
+ * flag is ignored.
  */
 ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, const ts_tensor *weights,
-                          int64_t heads, double eps, int act, double dropout, int train, ts_tensor *out);
+                          int64_t heads, double eps, int act, double dropout, int train, int onednn,
+                          ts_tensor *out);
+
+/*
+ * y = x W^T + b for float32 CPU tensors with oneDNN's inner product (mkldnn_linear) in place of the BLAS
+ * matrix product, as an autograd function: the backward pass computes dx = dy W and dW = dy^T x with oneDNN
+ * too, and db = sum(dy). Same values as ts_linear up to the order of float sums. b may be null. Fails where
+ * libtorch has no oneDNN.
+ */
+ts_error ts_onednn_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor *out);
 
 /*
  * oneDNN (mkldnn) packing for CPU inference: a float32 or bfloat16 CPU tensor in oneDNN's opaque layout.
