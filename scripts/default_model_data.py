@@ -10,10 +10,13 @@ MultipleNegativesRankingLoss, drawn from:
     partners per utterance), and an utterance with its intent's name in words;
   - the STS benchmark's train split: sentence pairs scored 3.8 or more (of 5).
 
+With --crops, also pairs of two random spans of one sentence (write_crops), from a generator of their own
+so that the main pairs do not depend on it.
+
 Banking77, TREC and the STS benchmark's dev split are never read: they are the held-out evaluation.
 Every choice goes through one seeded random generator over sorted input, so one seed gives one file.
 
-Usage: /usr/bin/python3 scripts/default_model_data.py OUT.jsonl [--seed 0] [--pairs 400000]
+Usage: /usr/bin/python3 scripts/default_model_data.py OUT.jsonl [--seed 0] [--pairs 400000] [--crops FILE]
        [--wordnet /usr/share/wordnet] [--data ../shared/data]
 """
 import argparse
@@ -66,11 +69,46 @@ def split_camel(name):
     return name.lower()
 
 
+def write_crops(path, n, synsets, groups, data, rng):
+    """Two independent random spans (40-80% of the words) of one sentence, for sentences of five words or
+    more from WordNet definitions and examples, the intent utterances and STS-B train. With in-batch
+    negatives this teaches what a bag-of-words model knows (rare shared words identify a text, common ones
+    do not) and that a sentence's parts belong together (independent cropping, as in Contriever)."""
+    sents = set()
+    for _, _, definition, examples, _ in synsets:
+        sents.add(definition)
+        sents.update(examples)
+    for texts in groups.values():
+        sents.update(texts)
+    with open(os.path.join(data, "similarity", "stsbenchmark", "sts-train.csv"), encoding="utf-8") as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) >= 7:
+                sents.update(p[5:7])
+    sents = sorted(s for s in sents if len(s.split()) >= 5)
+    rng.shuffle(sents)
+
+    def crop(words):
+        k = max(2, int(round(len(words) * rng.uniform(0.4, 0.8))))
+        i = rng.randrange(len(words) - k + 1)
+        return " ".join(words[i:i + k])
+
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for s in sents[:n]:
+            w = s.split()
+            f.write(json.dumps({"sentence1": crop(w), "sentence2": crop(w), "score": 1}, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    print(f"{min(n, len(sents))} crop pairs of {len(sents)} sentences -> {path}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pairs", type=int, default=400000, help="pairs written in all")
+    ap.add_argument("--crops", help="also write pairs of two random spans of one sentence to this JSONL file")
+    ap.add_argument("--crop-pairs", type=int, default=100000, help="pairs written to --crops")
     ap.add_argument("--wordnet", default="/usr/share/wordnet")
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--data", default=os.environ.get("FEWSHOT_SHARED_DATA", os.path.join(here, "..", "..", "shared", "data")))
@@ -115,6 +153,9 @@ def main():
             for j in others:
                 intent["intent-same"].append((t, texts[j if j < i else j + 1]))
             intent["intent-name"].append((t, split_camel(label)))
+
+    if a.crops:
+        write_crops(a.crops, a.crop_pairs, synsets, groups, a.data, random.Random(a.seed + 2))
 
     # STS-B train
     sts = []

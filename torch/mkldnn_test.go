@@ -8,6 +8,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// randomLayer makes an encoder layer's 12 weights, N(0, 1), hidden size H and FFN size I, owned by sc.
+func randomLayer(sc *Scope, H, I int64) EncoderLayerWeights {
+	rn := func(shape ...int64) *Tensor { return sc.Track(Randn(shape, Float32, CPU)) }
+	return EncoderLayerWeights{
+		QKVWeight: rn(3*H, H), QKVBias: rn(3 * H), OutWeight: rn(H, H), OutBias: rn(H),
+		AttnNormWeight: rn(H), AttnNormBias: rn(H), InterWeight: rn(I, H), InterBias: rn(I),
+		OutputWeight: rn(H, I), OutputBias: rn(H), OutputNormWeight: rn(H), OutputNormBias: rn(H),
+	}
+}
+
 // The oneDNN path of EncoderLayer gives the plain path's output to float rounding.
 func TestEncoderLayerPackedMatchesPlain(t *testing.T) {
 	if !MKLDNNAvailable() {
@@ -17,14 +27,9 @@ func TestEncoderLayerPackedMatchesPlain(t *testing.T) {
 	require.NoError(t, ManualSeed(11))
 	sc := NewScope()
 	defer sc.Close()
-	rn := func(shape ...int64) *Tensor { return sc.Track(Randn(shape, Float32, CPU)) }
 	pack := func(x *Tensor) *Tensor { return sc.Track(ToMKLDNN(x)) }
-	x := rn(B, S, H)
-	w := EncoderLayerWeights{
-		QKVWeight: rn(3*H, H), QKVBias: rn(3 * H), OutWeight: rn(H, H), OutBias: rn(H),
-		AttnNormWeight: rn(H), AttnNormBias: rn(H), InterWeight: rn(I, H), InterBias: rn(I),
-		OutputWeight: rn(H, I), OutputBias: rn(H), OutputNormWeight: rn(H), OutputNormBias: rn(H),
-	}
+	x := sc.Track(Randn([]int64{B, S, H}, Float32, CPU))
+	w := randomLayer(sc, H, I)
 	p := w
 	p.QKVWeight, p.QKVBias, p.OutWeight, p.OutBias = pack(w.QKVWeight), pack(w.QKVBias), pack(w.OutWeight), pack(w.OutBias)
 	p.InterWeight, p.InterBias, p.OutputWeight, p.OutputBias = pack(w.InterWeight), pack(w.InterBias), pack(w.OutputWeight), pack(w.OutputBias)
@@ -118,15 +123,10 @@ func TestEncoderLayerOneDNNTrainingMatchesPlain(t *testing.T) {
 	require.NoError(t, ManualSeed(12))
 	sc := NewScope()
 	defer sc.Close()
-	rn := func(shape ...int64) *Tensor { return sc.Track(Randn(shape, Float32, CPU)) }
-	x0 := rn(B, S, H)
-	w0 := EncoderLayerWeights{
-		QKVWeight: rn(3*H, H), QKVBias: rn(3 * H), OutWeight: rn(H, H), OutBias: rn(H),
-		AttnNormWeight: rn(H), AttnNormBias: rn(H), InterWeight: rn(I, H), InterBias: rn(I),
-		OutputWeight: rn(H, I), OutputBias: rn(H), OutputNormWeight: rn(H), OutputNormBias: rn(H),
-	}
+	x0 := sc.Track(Randn([]int64{B, S, H}, Float32, CPU))
+	w0 := randomLayer(sc, H, I)
 	mask := sc.FromSlice([]float32{0, 0, 0, 0, 0, 0, 0, 0, 0, -1e9, -1e9, -1e9, 0, 0, 0, 0, 0, -1e9}, B, 1, 1, S)
-	c := rn(B, S, H)
+	c := sc.Track(Randn([]int64{B, S, H}, Float32, CPU))
 	run := func(onednn bool) [][]float32 {
 		s := NewScope()
 		defer s.Close()

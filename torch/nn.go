@@ -12,21 +12,9 @@ import (
 
 // Linear returns x W^T + b; b may be nil.
 func Linear(x, w, b *Tensor) (*Tensor, error) {
-	h, err := handles("linear", x, w)
-	if err != nil {
-		return nil, err
-	}
-	var bh C.ts_tensor
-	if b != nil {
-		if bh, err = b.handle(); err != nil {
-			return nil, fmt.Errorf("torch: linear: bias: %w", err)
-		}
-	}
-	var out C.ts_tensor
-	if err := check("linear", C.ts_linear(h[0], h[1], bh, &out)); err != nil {
-		return nil, err
-	}
-	return wrap(out), nil
+	return linearCall("linear", x, w, b, func(x, w, b C.ts_tensor, out *C.ts_tensor) C.ts_error {
+		return C.ts_linear(x, w, b, out)
+	})
 }
 
 // OneDNNLinear returns x W^T + b like Linear for float32 CPU tensors, with the product (and, under
@@ -34,18 +22,25 @@ func Linear(x, w, b *Tensor) (*Tensor, error) {
 // float sums, several times faster where libtorch's BLAS is slow. b may be nil. It fails where
 // MKLDNNAvailable is false.
 func OneDNNLinear(x, w, b *Tensor) (*Tensor, error) {
-	h, err := handles("onednn_linear", x, w)
+	return linearCall("onednn_linear", x, w, b, func(x, w, b C.ts_tensor, out *C.ts_tensor) C.ts_error {
+		return C.ts_onednn_linear(x, w, b, out)
+	})
+}
+
+// linearCall resolves the handles of a linear layer's operands (b may be nil) and calls the shim.
+func linearCall(name string, x, w, b *Tensor, call func(x, w, b C.ts_tensor, out *C.ts_tensor) C.ts_error) (*Tensor, error) {
+	h, err := handles(name, x, w)
 	if err != nil {
 		return nil, err
 	}
 	var bh C.ts_tensor
 	if b != nil {
 		if bh, err = b.handle(); err != nil {
-			return nil, fmt.Errorf("torch: onednn_linear: bias: %w", err)
+			return nil, fmt.Errorf("torch: %s: bias: %w", name, err)
 		}
 	}
 	var out C.ts_tensor
-	if err := check("onednn_linear", C.ts_onednn_linear(h[0], h[1], bh, &out)); err != nil {
+	if err := check(name, call(h[0], h[1], bh, &out)); err != nil {
 		return nil, err
 	}
 	return wrap(out), nil

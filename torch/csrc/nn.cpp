@@ -134,6 +134,17 @@ struct OneDNNLinear : public torch::autograd::Function<OneDNNLinear> {
   }
 };
 
+// check_linear throws unless w is [out, in], x is [..., in] and b (when defined) is [out].
+void check_linear(const char* op, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  if (w.dim() != 2) throw std::invalid_argument(std::string(op) + ": weight must be 2-D, got shape " + c10::str(w.sizes()));
+  if (x.dim() < 1 || x.size(-1) != w.size(1))
+    throw std::invalid_argument(std::string(op) + ": input shape " + c10::str(x.sizes()) + " does not match weight " +
+                                c10::str(w.sizes()));
+  if (b.defined() && (b.dim() != 1 || b.size(0) != w.size(0)))
+    throw std::invalid_argument(std::string(op) + ": bias shape " + c10::str(b.sizes()) + " does not match weight " +
+                                c10::str(w.sizes()));
+}
+
 void check_onednn_linear(const at::Tensor& x, const at::Tensor& w) {
   if (!at::hasMKLDNN()) throw std::runtime_error("this libtorch was built without oneDNN (mkldnn)");
   if (x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || !x.device().is_cpu() || !w.device().is_cpu())
@@ -149,17 +160,9 @@ ts_error ts_onednn_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out)
   TS_OUT(out);
   const auto& xt = get(x, "input");
   const auto& wt = get(w, "weight");
-  if (wt.dim() != 2) throw std::invalid_argument("onednn linear: weight must be 2-D, got shape " + c10::str(wt.sizes()));
-  if (xt.dim() < 1 || xt.size(-1) != wt.size(1))
-    throw std::invalid_argument("onednn linear: input shape " + c10::str(xt.sizes()) + " does not match weight " +
-                                c10::str(wt.sizes()));
   at::Tensor bt;
-  if (b != nullptr) {
-    bt = get(b, "bias");
-    if (bt.dim() != 1 || bt.size(0) != wt.size(0))
-      throw std::invalid_argument("onednn linear: bias shape " + c10::str(bt.sizes()) + " does not match weight " +
-                                  c10::str(wt.sizes()));
-  }
+  if (b != nullptr) bt = get(b, "bias");
+  check_linear("onednn linear", xt, wt, bt);
   check_onednn_linear(xt, wt);
   *out = wrap(OneDNNLinear::apply(xt, wt, bt));
   TS_CATCH
@@ -170,13 +173,10 @@ ts_error ts_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
   TS_OUT(out);
   const auto& xt = get(x, "input");
   const auto& wt = get(w, "weight");
-  if (wt.dim() != 2) throw std::invalid_argument("linear: weight must be 2-D, got shape " + c10::str(wt.sizes()));
-  if (xt.dim() < 1 || xt.size(-1) != wt.size(1))
-    throw std::invalid_argument("linear: input shape " + c10::str(xt.sizes()) + " does not match weight " +
-                                c10::str(wt.sizes()));
-  c10::optional<at::Tensor> bias;
-  if (b != nullptr) bias = get(b, "bias");
-  *out = wrap(at::linear(xt, wt, bias));
+  at::Tensor bt;
+  if (b != nullptr) bt = get(b, "bias");
+  check_linear("linear", xt, wt, bt);
+  *out = wrap(at::linear(xt, wt, bt.defined() ? c10::optional<at::Tensor>(bt) : c10::nullopt));
   TS_CATCH
 }
 
