@@ -67,7 +67,7 @@ stage() {
 	shift
 	if [ -f "$out/model.safetensors" ]; then
 		stamp "$name: finished before, kept"
-		took[$name]=${took[$name]:-0}
+		took[$name]=$(cat "$out/wall_seconds" 2>/dev/null || echo null)
 		return
 	fi
 	local resume=()
@@ -80,6 +80,7 @@ stage() {
 	fi
 	"$BIN" train "$@" --out "$out" "${common[@]}" "${resume[@]}"
 	took[$name]=$((SECONDS - t))
+	echo "${took[$name]}" >"$out/wall_seconds"
 }
 
 stage stage1 --model "$WORK/init" --data "$WORK/pairs.jsonl" --loss mnrl --batch-size 64 --lr 1e-3 \
