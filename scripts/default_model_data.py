@@ -108,7 +108,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pairs", type=int, default=400000, help="pairs written in all")
     ap.add_argument("--crops", help="also write pairs of two random spans of one sentence to this JSONL file")
-    ap.add_argument("--crop-pairs", type=int, default=100000, help="pairs written to --crops")
+    ap.add_argument("--crop-pairs", type=int, default=160000, help="pairs written to --crops")
     ap.add_argument("--wordnet", default="/usr/share/wordnet")
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--data", default=os.environ.get("FEWSHOT_SHARED_DATA", os.path.join(here, "..", "..", "shared", "data")))

@@ -21,7 +21,7 @@
 # embedded model, model/defaultmodel/files (then rebuild fewshot).
 #
 # Environment:
-#   SEED (0), PAIRS (400000), CROPS (100000), EPOCHS2 (3), THREADS (one per core), DEVICE (auto: CUDA where
+#   SEED (0), PAIRS (400000), CROPS (160000), EPOCHS2 (3), THREADS (one per core), DEVICE (auto: CUDA where
 #   it exists), FEWSHOT_SHARED_DATA (../shared/data), WORDNET (/usr/share/wordnet), INSTALL (0)
 set -euo pipefail
 
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-build/default-model}
 SEED=${SEED:-0}
 PAIRS=${PAIRS:-400000}
-CROPS=${CROPS:-100000}
+CROPS=${CROPS:-160000}
 EPOCHS2=${EPOCHS2:-3}
 THREADS=${THREADS:-0}
 DEVICE=${DEVICE:-auto}
