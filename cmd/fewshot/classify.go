@@ -208,7 +208,7 @@ type classifyFlags struct {
 func newClassifyCmd() *cobra.Command {
 	f := &classifyFlags{}
 	cmd := &cobra.Command{
-		Use:   "classify --model M (--support FILE | --classifier FILE) [--method prototype|knn|logreg] [--save-classifier FILE] [--json] (TEXT... | --input FILE)",
+		Use:   "classify [--model M] (--support FILE | --classifier FILE) [--method prototype|knn|logreg] [--save-classifier FILE] [--json] (TEXT... | --input FILE)",
 		Short: "Classify texts few-shot from a labelled support set, or with a saved classifier",
 		Long: `Classify texts by their embeddings and a few labelled examples.
 

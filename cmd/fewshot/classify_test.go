@@ -348,7 +348,6 @@ func TestClassifyErrors(t *testing.T) {
 		{"negative top-k", []string{"classify", "--model", fsBERT, "--support", sup, "--top-k", "-1", "x"}, 2, "--top-k"},
 		{"unknown flag", []string{"classify", "--model", fsBERT, "--support", sup, "--bogus", "x"}, 2, "bogus"},
 		{"tfidf", []string{"classify", "--model", "tfidf", "--support", sup, "x"}, 2, "only for the eval commands"},
-		{"no model", []string{"classify", "--support", sup, "x"}, 2, "--model is required"},
 		{"empty support", []string{"classify", "--model", fsBERT, "--support", empty, "x"}, 1, "empty.csv"},
 		{"one class", []string{"classify", "--model", fsBERT, "--support", one, "x"}, 1, "one label"},
 		{"empty label", []string{"classify", "--model", fsBERT, "--support", noLabel, "x"}, 1, "line 3"},

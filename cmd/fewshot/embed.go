@@ -33,7 +33,7 @@ type embedFlags struct {
 func newEmbedCmd() *cobra.Command {
 	f := &embedFlags{}
 	cmd := &cobra.Command{
-		Use:   "embed --model M [--input FILE|-] [--output FILE|-] [--format jsonl|npy] [--shard I/N]",
+		Use:   "embed [--model M] [--input FILE|-] [--output FILE|-] [--format jsonl|npy] [--shard I/N]",
 		Short: "Embed one text per line (or JSONL {\"text\", \"id\"}) into JSONL or an npy matrix",
 		Long: `Embed texts with a sentence-transformers model, streaming: texts are read, encoded and written
 in chunks, so memory stays bounded on inputs of any length.
@@ -179,9 +179,6 @@ func runEmbed(cmd *cobra.Command, f *embedFlags) error {
 	}
 	if f.maxSeqLength < 0 {
 		return usageError{fmt.Errorf("--max-seq-length %d: must not be negative", f.maxSeqLength)}
-	}
-	if f.model == "" {
-		return usageError{errors.New("--model is required (a sentence-transformers folder or a hub name)")}
 	}
 	in, inName, inSize, closeIn, err := openInput(cmd, f.input)
 	if err != nil {

@@ -267,7 +267,6 @@ func TestEmbedErrors(t *testing.T) {
 		{"output is a folder", []string{"--input", good, "--output", dir}, true, []string{"--output", "folder"}},
 		{"missing model folder", []string{"--input", good, "--model", filepath.Join(dir, "no-model")}, false, []string{"--model", "no-model"}},
 		{"not a model folder", []string{"--input", good, "--model", dir}, false, []string{"config.json"}},
-		{"no model", []string{"--input", good, "--model", ""}, true, []string{"--model is required"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

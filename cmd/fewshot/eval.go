@@ -49,14 +49,15 @@ on labelled data:
   eval episodes   k-way n-shot episodes sampled from one labelled set (mean accuracy and 95% interval)
   eval classify   the SetFit protocol: N examples per label from a training set, scored on a test set
   eval sts        Spearman and Pearson correlation of cosine similarity with gold pair scores
+  eval zeroshot   zero-shot accuracy with the label names as the only supervision
 
 Data files are read by the dataset reader (--format, --text-col, --label-col, --split).`,
 		Args: noArgsUsage,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageError{errors.New("eval needs a subcommand: episodes, classify or sts")}
+			return usageError{errors.New("eval needs a subcommand: episodes, classify, sts or zeroshot")}
 		},
 	}
-	cmd.AddCommand(newEvalEpisodesCmd(), newEvalClassifyCmd(), newEvalSTSCmd())
+	cmd.AddCommand(newEvalEpisodesCmd(), newEvalClassifyCmd(), newEvalSTSCmd(), newEvalZeroshotCmd())
 	return cmd
 }
 
@@ -74,7 +75,7 @@ type evalEpisodesFlags struct {
 func newEvalEpisodesCmd() *cobra.Command {
 	f := &evalEpisodesFlags{}
 	cmd := &cobra.Command{
-		Use:   "episodes --model M --data FILE [--way 5] [--shot 1] [--query 15] [--episodes 1000] [--method prototype,knn,logreg] [--seed S] [--json]",
+		Use:   "episodes [--model M] --data FILE [--way 5] [--shot 1] [--query 15] [--episodes 1000] [--method prototype,knn,logreg] [--seed S] [--json]",
 		Short: "Episodic k-way n-shot accuracy on one labelled set",
 		Long: `Embed every text of --data once, then sample --episodes tasks: each picks --way labels among those
 with at least shot+query examples, --shot support and --query query texts per label (disjoint), fits the
@@ -133,9 +134,6 @@ func runEvalEpisodes(cmd *cobra.Command, f *evalEpisodesFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.model == "" {
-		return usageError{errors.New("--model is required (a sentence-transformers folder, a hub name, or tfidf)")}
-	}
 	ex, err := readLabelled("data", f.path, f.data.options(f.data.split))
 	if err != nil {
 		return err
@@ -190,7 +188,7 @@ type evalClassifyFlags struct {
 func newEvalClassifyCmd() *cobra.Command {
 	f := &evalClassifyFlags{}
 	cmd := &cobra.Command{
-		Use:   "classify --model M --train FILE --test FILE --shots N [--seeds 5] [--method prototype,knn,logreg] [--json]",
+		Use:   "classify [--model M] --train FILE --test FILE --shots N [--seeds 5] [--method prototype,knn,logreg] [--json]",
 		Short: "The SetFit protocol: N examples per label for training, accuracy and macro-F1 on a test set",
 		Long: `For each of --seeds seeds (0, 1, ...), draw --shots examples of every label from --train, fit the
 classifier on their embeddings and classify the whole --test set; report the mean and standard
@@ -234,9 +232,6 @@ func runEvalClassify(cmd *cobra.Command, f *evalClassifyFlags) error {
 	heads, err := f.head.heads(true)
 	if err != nil {
 		return err
-	}
-	if f.model == "" {
-		return usageError{errors.New("--model is required (a sentence-transformers folder, a hub name, or tfidf)")}
 	}
 	pick := func(s string) string {
 		if s != "" {
@@ -314,7 +309,7 @@ type evalSTSFlags struct {
 func newEvalSTSCmd() *cobra.Command {
 	f := &evalSTSFlags{}
 	cmd := &cobra.Command{
-		Use:   "sts --model M --data FILE [--json]",
+		Use:   "sts [--model M] --data FILE [--json]",
 		Short: "Spearman and Pearson correlation of cosine similarity with gold pair scores (STS-B, SICK)",
 		Long: `Embed every distinct sentence of the --data pairs once and correlate the pairs' cosine similarities
 with their gold scores, as sentence-transformers' EmbeddingSimilarityEvaluator (spearman_cosine).
@@ -341,9 +336,6 @@ func runEvalSTS(cmd *cobra.Command, f *evalSTSFlags) error {
 	ctx := commandContext(cmd)
 	if f.path == "" {
 		return usageError{errors.New("--data is required")}
-	}
-	if f.model == "" {
-		return usageError{errors.New("--model is required (a sentence-transformers folder, a hub name, or tfidf)")}
 	}
 	pairs, err := dataset.ReadPairs(f.path, f.data.options(f.data.split))
 	if err != nil {

@@ -347,7 +347,6 @@ func TestEvalErrors(t *testing.T) {
 		{"shot 0", []string{"eval", "episodes", "--model", "tfidf", "--data", sep, "--shot", "0"}, 2, "--shot 0"},
 		{"episodes 0", []string{"eval", "episodes", "--model", "tfidf", "--data", sep, "--episodes", "0"}, 2, "--episodes 0"},
 		{"no data", []string{"eval", "episodes", "--model", "tfidf"}, 2, "--data is required"},
-		{"no model", []string{"eval", "episodes", "--data", sep}, 2, "--model is required"},
 		{"bad method", []string{"eval", "episodes", "--model", "tfidf", "--data", sep, "--method", "prototype,svm"}, 2, "svm"},
 		{"method twice", []string{"eval", "episodes", "--model", "tfidf", "--data", sep, "--method", "knn,knn"}, 2, "twice"},
 		{"shot+query too large", []string{"eval", "episodes", "--model", "tfidf", "--data", sep, "--shot", "3", "--query", "4"}, 1, "shot+query = 7 is larger than every class"},

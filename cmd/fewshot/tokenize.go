@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/model/hub"
 	"github.com/fewshot-go/fewshot/model/tokenizer"
 	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
@@ -31,7 +30,7 @@ type tokenizeFlags struct {
 func newTokenizeCmd() *cobra.Command {
 	f := &tokenizeFlags{}
 	cmd := &cobra.Command{
-		Use:   "tokenize --model M [--json] TEXT... | --input FILE",
+		Use:   "tokenize [--model M] [--json] TEXT... | --input FILE",
 		Short: "Show the token ids and tokens a model's tokenizer gives each text",
 		Long: `Tokenize texts as the model does before embedding them: special tokens included, truncated to
 the model's max_seq_length (or --max-seq-length). Only the tokenizer and the model's configuration are
@@ -43,7 +42,7 @@ gives one line {"ids": [...], "tokens": [...]}; otherwise a table per text.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTokenize(cmd, f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.model, "model", "", "model folder, or Hugging Face hub name such as sentence-transformers/all-MiniLM-L6-v2")
+	fl.StringVar(&f.model, "model", "", modelFlagHelp)
 	fl.IntVar(&f.maxSeqLength, "max-seq-length", 0, "truncate texts to this many tokens (0: the model's max_seq_length)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object per text")
 	fl.StringVar(&f.input, "input", "", "read texts from this file (- for stdin) instead of the arguments")
@@ -59,8 +58,6 @@ type tokenRecord struct {
 
 func runTokenize(cmd *cobra.Command, f *tokenizeFlags, args []string) error {
 	switch {
-	case f.model == "":
-		return usageError{errors.New("--model is required (a sentence-transformers folder or a hub name)")}
 	case f.input != "" && len(args) > 0:
 		return usageError{errors.New("give texts as arguments or with --input, not both")}
 	case f.input == "" && len(args) == 0:
@@ -73,13 +70,9 @@ func runTokenize(cmd *cobra.Command, f *tokenizeFlags, args []string) error {
 		return err
 	}
 	ctx := cmd.Context()
-	opt := hub.OptionsFromEnv()
-	if isTerminal(cmd.ErrOrStderr()) {
-		opt.Progress = cmd.ErrOrStderr()
-	}
-	dir, err := hub.Locate(ctx, f.model, opt)
+	dir, err := locateModel(ctx, f.model, cmd.ErrOrStderr())
 	if err != nil {
-		return fmt.Errorf("--model %s: %w", f.model, err)
+		return err
 	}
 	tok, err := model.LoadTokenizer(dir, f.maxSeqLength)
 	if err != nil {

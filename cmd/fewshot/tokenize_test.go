@@ -113,7 +113,6 @@ func TestTokenizeErrors(t *testing.T) {
 	}{
 		{"no texts", []string{"--model", bertModel}, true, []string{"no texts"}},
 		{"texts and input", []string{"--model", bertModel, "--input", bad, "hello"}, true, []string{"not both"}},
-		{"no model", []string{"hello"}, true, []string{"--model is required"}},
 		{"missing model folder", []string{"--model", filepath.Join(dir, "missing"), "hello"}, false, []string{"--model", "missing"}},
 		{"not a model folder", []string{"--model", dir, "hello"}, false, []string{"--model", "config.json"}},
 		{"too long", []string{"--model", bertModel, "--max-seq-length", "100", "hello"}, false, []string{"max_seq_length 100", "64 positions"}},

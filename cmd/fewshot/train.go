@@ -179,7 +179,7 @@ func (f *trainFlags) lossByName() (siamese.Loss, error) {
 }
 
 // loadModel loads --model, or with --resume and no --model the model the checkpoint's run started
-// from.
+// from (the embedded default model when that run named none).
 func (f *trainFlags) loadModel(cmd *cobra.Command) (*model.Model, error) {
 	if f.model == "" && f.resume != "" {
 		dir, _, err := siamese.LatestCheckpoint(f.resume)
@@ -190,10 +190,7 @@ func (f *trainFlags) loadModel(cmd *cobra.Command) (*model.Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--resume: %w", err)
 		}
-		if st.BaseModel == "" {
-			return nil, usageError{fmt.Errorf("--resume %s: the checkpoint does not name its base model; give --model", f.resume)}
-		}
-		f.model = st.BaseModel
+		f.model = st.BaseModel // "" for a run that started from the default model
 	}
 	return f.load(commandContext(cmd), cmd.ErrOrStderr())
 }
@@ -267,8 +264,9 @@ pairs (SetFit's strategies, --pair-strategy / --num-iterations), triplets, or cl
 (batch-* losses, --samples-per-label per label per batch) are drawn. Batches are shuffled, grouped by
 label for the batch-* losses, and without duplicate texts for mnrl.
 
-Precision: on the CPU training runs in float32. On CUDA, --precision bfloat16 or float16 loads and
-trains the model in that type (no float32 master weights, no loss scaling; the loss is computed in
+Precision: on the CPU training runs in float32, its linear layers through oneDNN (forward and backward;
+--cpu-mode plain keeps libtorch's BLAS path, same results to float rounding). On CUDA, --precision
+bfloat16 or float16 loads and trains the model in that type (no float32 master weights, no loss scaling; the loss is computed in
 float32); float16 may overflow, bfloat16 is the safer choice. Resuming is bit-exact on the CPU only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },

@@ -32,7 +32,7 @@ type zeroshotFlags struct {
 func newZeroshotCmd() *cobra.Command {
 	f := &zeroshotFlags{}
 	cmd := &cobra.Command{
-		Use:   "zeroshot --model M (--labels L1,L2,... | --label-file F) [--template T]... [--multi-label --threshold X] [--top-k K] [--json] (TEXT... | --input FILE)",
+		Use:   "zeroshot [--model M] (--labels L1,L2,... | --label-file F) [--template T]... [--multi-label --threshold X] [--top-k K] [--json] (TEXT... | --input FILE)",
 		Short: "Rank labels for texts by embedding similarity, with no labelled examples",
 		Long: `Rank candidate labels for each text by the cosine similarity between the text's embedding and the
 label's embedding.

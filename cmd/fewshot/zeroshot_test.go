@@ -177,7 +177,6 @@ func TestZeroshotErrors(t *testing.T) {
 		{"texts and input", []string{"zeroshot", "--model", fsBERT, "--labels", "a,b", "--input", dupFile, "x"}, 2, "not both"},
 		{"bad threshold", []string{"zeroshot", "--model", fsBERT, "--labels", "a,b", "--multi-label", "--threshold", "high", "x"}, 2, "threshold"},
 		{"tfidf", []string{"zeroshot", "--model", "tfidf", "--labels", "a,b", "x"}, 2, "eval commands"},
-		{"no model", []string{"zeroshot", "--labels", "a,b", "x"}, 2, "--model is required"},
 		{"duplicate in label file", []string{"zeroshot", "--model", fsBERT, "--label-file", dupFile, "x"}, 1, `label "a" repeats line 1`},
 		{"one label in file", []string{"zeroshot", "--model", fsBERT, "--label-file", oneFile, "x"}, 1, "need at least 2"},
 		{"missing label file", []string{"zeroshot", "--model", fsBERT, "--label-file", dir + "/none.txt", "x"}, 1, "none.txt"},
