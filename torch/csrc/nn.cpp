@@ -145,6 +145,18 @@ void check_linear(const char* op, const at::Tensor& x, const at::Tensor& w, cons
                                 c10::str(w.sizes()));
 }
 
+// The operands of a linear layer (b undefined for a null handle), shape-checked.
+struct LinearOperands {
+  at::Tensor x, w, b;
+};
+
+LinearOperands linear_operands(const char* op, ts_tensor x, ts_tensor w, ts_tensor b) {
+  LinearOperands a{get(x, "input"), get(w, "weight"), at::Tensor()};
+  if (b != nullptr) a.b = get(b, "bias");
+  check_linear(op, a.x, a.w, a.b);
+  return a;
+}
+
 void check_onednn_linear(const at::Tensor& x, const at::Tensor& w) {
   if (!at::hasMKLDNN()) throw std::runtime_error("this libtorch was built without oneDNN (mkldnn)");
   if (x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || !x.device().is_cpu() || !w.device().is_cpu())
@@ -158,25 +170,17 @@ extern "C" {
 ts_error ts_onednn_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
   TS_TRY
   TS_OUT(out);
-  const auto& xt = get(x, "input");
-  const auto& wt = get(w, "weight");
-  at::Tensor bt;
-  if (b != nullptr) bt = get(b, "bias");
-  check_linear("onednn linear", xt, wt, bt);
-  check_onednn_linear(xt, wt);
-  *out = wrap(OneDNNLinear::apply(xt, wt, bt));
+  auto a = linear_operands("onednn linear", x, w, b);
+  check_onednn_linear(a.x, a.w);
+  *out = wrap(OneDNNLinear::apply(a.x, a.w, a.b));
   TS_CATCH
 }
 
 ts_error ts_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
   TS_TRY
   TS_OUT(out);
-  const auto& xt = get(x, "input");
-  const auto& wt = get(w, "weight");
-  at::Tensor bt;
-  if (b != nullptr) bt = get(b, "bias");
-  check_linear("linear", xt, wt, bt);
-  *out = wrap(at::linear(xt, wt, bt.defined() ? c10::optional<at::Tensor>(bt) : c10::nullopt));
+  auto a = linear_operands("linear", x, w, b);
+  *out = wrap(at::linear(a.x, a.w, a.b.defined() ? c10::optional<at::Tensor>(a.b) : c10::nullopt));
   TS_CATCH
 }
 
