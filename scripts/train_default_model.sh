@@ -126,6 +126,10 @@ SNIPS and STS-B train, then on pairs of spans of one sentence, then CoSENT on ST
 records the seed, data, commit and wall times. Banking77, TREC and the STS-B dev split were held out for
 evaluation; the fewshot README shows the measured quality beside a TF-IDF baseline. Pretrained hub
 models such as all-MiniLM-L6-v2 are far stronger.
+
+The tokenizer files (vocab.txt, tokenizer.json) are the bert-base-uncased WordPiece vocabulary and its
+Hugging Face tokenizer.json, unchanged: the vocabulary is from google-research/bert (Apache-2.0), the
+tokenizer.json as re-serialised in daulet/tokenizers (MIT).
 CARD
 stamp "done: $OUT ($(du -sh --exclude=work "$OUT" | cut -f1))"
 if [ "${INSTALL:-0}" = 1 ]; then

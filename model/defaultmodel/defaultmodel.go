@@ -106,6 +106,7 @@ func CacheRoot() string {
 // CacheRoot()/default-model-<hash> on first use. Extraction writes a temporary folder and renames it
 // into place, so a crash or a concurrent process never leaves a half-written model that a later call
 // would take.
+//
 // Without $FEWSHOT_CACHE, a cache directory that cannot be written falls back to the temporary
 // directory.
 func Dir() (string, error) {
