@@ -49,6 +49,27 @@ type ZeroShot struct {
 	temp     float64
 }
 
+// LabelSentences returns the texts a ZeroShot embeds for labels: for each label in order, its
+// description (or the label itself) put through each of opts.Templates in order, or bare when there
+// are none.
+func LabelSentences(labels []string, opts ZeroShotOptions) []string {
+	templates := opts.Templates
+	if len(templates) == 0 {
+		templates = []string{"{}"}
+	}
+	texts := make([]string, 0, len(labels)*len(templates))
+	for _, l := range labels {
+		name := l
+		if d, ok := opts.Descriptions[l]; ok {
+			name = d
+		}
+		for _, t := range templates {
+			texts = append(texts, strings.ReplaceAll(t, "{}", name))
+		}
+	}
+	return texts
+}
+
 // NewZeroShot embeds every label through every template with a single Embed
 // call. It fails when there are no labels, a label is empty or repeated, a
 // template lacks "{}", a description names an unknown label, or an option is
@@ -99,21 +120,8 @@ func NewZeroShot(ctx context.Context, e Embedder, labels []string, opts ZeroShot
 		return nil, fmt.Errorf("zero-shot: temperature must be positive, got %v", opts.Temperature)
 	}
 
-	templates := opts.Templates
-	if len(templates) == 0 {
-		templates = []string{"{}"}
-	}
-	texts := make([]string, 0, len(labels)*len(templates))
-	for _, l := range labels {
-		name := l
-		if d, ok := opts.Descriptions[l]; ok {
-			name = d
-		}
-		for _, t := range templates {
-			texts = append(texts, strings.ReplaceAll(t, "{}", name))
-		}
-	}
-	emb, err := checkedEmbed(ctx, e, texts)
+	templates := max(len(opts.Templates), 1)
+	emb, err := checkedEmbed(ctx, e, LabelSentences(labels, opts))
 	if err != nil {
 		return nil, fmt.Errorf("zero-shot labels: %w", err)
 	}
@@ -122,7 +130,7 @@ func NewZeroShot(ctx context.Context, e Embedder, labels []string, opts ZeroShot
 	for i := range labels {
 		mean := make([]float32, dim)
 		for j := range templates {
-			for d, v := range Normalize(emb[i*len(templates)+j]) {
+			for d, v := range Normalize(emb[i*templates+j]) {
 				mean[d] += v
 			}
 		}

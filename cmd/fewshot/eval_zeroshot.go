@@ -85,10 +85,8 @@ func runEvalZeroshot(cmd *cobra.Command, f *evalZeroshotFlags) error {
 	if err != nil {
 		return err
 	}
-	for i, t := range f.templates {
-		if !strings.Contains(t, "{}") {
-			return usageError{fmt.Errorf("--template %q (number %d) has no {} for the label", t, i+1)}
-		}
+	if err := checkTemplates(f.templates); err != nil {
+		return err
 	}
 	ex, err := readLabelled("data", f.path, f.data.options(f.data.split))
 	if err != nil {
@@ -113,27 +111,14 @@ func runEvalZeroshot(cmd *cobra.Command, f *evalZeroshotFlags) error {
 		sort.Strings(unknown)
 		return usageError{fmt.Errorf("--label-names names %q, not a label of --data %s (labels: %s)", unknown, f.path, strings.Join(labels, ", "))}
 	}
-	desc := map[string]string{}
-	corpus := append([]string(nil), texts...)
-	for _, l := range labels {
-		name := l
-		if n, ok := names[l]; ok {
-			name = n
-		}
-		desc[l] = name
-		if len(f.templates) == 0 {
-			corpus = append(corpus, name)
-		}
-		for _, t := range f.templates {
-			corpus = append(corpus, strings.ReplaceAll(t, "{}", name))
-		}
-	}
+	zopt := siamese.ZeroShotOptions{Templates: f.templates, Descriptions: names}
+	corpus := append(append([]string(nil), texts...), siamese.LabelSentences(labels, zopt)...)
 	e, closeEmb, err := evalEmbedder(ctx, cmd, &f.modelFlags, corpus)
 	if err != nil {
 		return err
 	}
 	defer closeEmb()
-	zs, err := siamese.NewZeroShot(ctx, e, labels, siamese.ZeroShotOptions{Templates: f.templates, Descriptions: desc})
+	zs, err := siamese.NewZeroShot(ctx, e, labels, zopt)
 	if err != nil {
 		return err
 	}

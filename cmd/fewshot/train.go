@@ -266,8 +266,9 @@ label for the batch-* losses, and without duplicate texts for mnrl.
 
 Precision: on the CPU training runs in float32, its linear layers through oneDNN (forward and backward;
 --cpu-mode plain keeps libtorch's BLAS path, same results to float rounding). On CUDA, --precision
-bfloat16 or float16 loads and trains the model in that type (no float32 master weights, no loss scaling; the loss is computed in
-float32); float16 may overflow, bfloat16 is the safer choice. Resuming is bit-exact on the CPU only.`,
+bfloat16 or float16 loads and trains the model in that type (no float32 master weights, no loss
+scaling; the loss is computed in float32); float16 may overflow, bfloat16 is the safer choice.
+Resuming is bit-exact on the CPU only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },
 	}

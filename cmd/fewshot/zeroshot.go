@@ -64,6 +64,16 @@ per line, best first (with "selected": [...] in multi-label mode).`,
 	return cmd
 }
 
+// checkTemplates refuses a --template without {} for the label.
+func checkTemplates(templates []string) error {
+	for i, t := range templates {
+		if !strings.Contains(t, "{}") {
+			return usageError{fmt.Errorf("--template %q (number %d) has no {} for the label", t, i+1)}
+		}
+	}
+	return nil
+}
+
 // zeroshotRecord is one line of fewshot zeroshot --json.
 type zeroshotRecord struct {
 	Text     string               `json:"text"`
@@ -153,10 +163,8 @@ func runZeroshot(cmd *cobra.Command, f *zeroshotFlags, args []string) error {
 	if math.IsNaN(f.threshold) || math.IsInf(f.threshold, 0) {
 		return usageError{fmt.Errorf("--threshold %v: must be a number", f.threshold)}
 	}
-	for i, t := range f.templates {
-		if !strings.Contains(t, "{}") {
-			return usageError{fmt.Errorf("--template %q (number %d) has no {} for the label", t, i+1)}
-		}
+	if err := checkTemplates(f.templates); err != nil {
+		return err
 	}
 	if isTFIDF(f.model) {
 		return usageError{errors.New("--model tfidf is only for the eval commands")}
