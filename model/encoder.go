@@ -342,6 +342,21 @@ func (e *Encoder) inferenceLayers() ([]torch.EncoderLayerWeights, error) {
 	if e.packing == PackBFloat16 {
 		dtype = torch.BFloat16
 	}
+	if dtype == torch.Float32 && torch.PackedLinearAvailable() {
+		// oneDNN's matmul straight on the tensors' buffers, weights reordered once, the bias, activation
+		// and residual fused; the bias stays the plain tensor.
+		err := e.packLayersLocked(func(w, b *torch.Tensor, _ int) (*torch.Tensor, *torch.Tensor, []*torch.Tensor, error) {
+			pw, err := torch.PackLinear(w)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			return pw, b, []*torch.Tensor{pw}, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("pack for oneDNN: %w", err)
+		}
+		return e.packed, nil
+	}
 	one := func(t *torch.Tensor) (*torch.Tensor, error) {
 		if dtype != torch.Float32 {
 			c, err := t.To(dtype, torch.CPU)

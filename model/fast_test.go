@@ -36,6 +36,11 @@ func TestFastPathMatchesPlain(t *testing.T) {
 			require.NoError(t, err)
 			b, err := plain.Encode(context.Background(), texts, EncodeOptions{BatchSize: 3})
 			require.NoError(t, err)
+			layers, err := fast.Encoder.inferenceLayers()
+			require.NoError(t, err)
+			direct, err := layers[0].QKVWeight.IsPackedLinear()
+			require.NoError(t, err)
+			assert.Equal(t, torch.PackedLinearAvailable(), direct, "float32 packing calls oneDNN's matmul directly where the shim can")
 			for i := range a {
 				assertParity(t, b[i], a[i], name+" fast vs plain")
 				assertParity(t, fm.Texts[i].SentenceEmbedding, a[i], name+" fast vs reference")

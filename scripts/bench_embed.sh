@@ -10,9 +10,11 @@
 # process (start-up, model load, int8 quantization, tokenisation, forward, writing the .npy); the Python
 # figure is the forward pass, pooling and copy-out only, on ids that `fewshot tokenize` produced: a
 # conservative comparison. It also compares each mode's embeddings with Python's, and reports the dense
-# GFLOP/s of each mode (the linear layers' 2*(4H^2 + 2HI) FLOPs per real token per layer, over the whole
-# process time) as a share of the machine's float32 peak, $PEAK_GFLOPS (default: cores x GHz x 2 FMA
-# units x 16 float32 lanes x 2, from lscpu's flags and the TSC frequency; see the README).
+# GFLOP/s of each mode (the linear layers' 2*(4H^2 + 2HI) FLOPs per real token per layer) as a share of the
+# machine's float32 peak, $PEAK_GFLOPS (default: cores x GHz x 2 FMA units x 16 float32 lanes x 2, from
+# lscpu's flags and the TSC frequency; see the README), twice: over the whole process time, and over the
+# forward alone, the whole process less the median time of the same command on a one-sentence file
+# (start-up, libtorch's loading, model load and packing).
 #
 # Usage: scripts/bench_embed.sh [runs=5] [threads=$(nproc)] [extra fewshot embed flags...]
 # Env: MODES="fast plain bf16 int8" (the --cpu-mode values to time), PEAK_GFLOPS (override the peak).
@@ -29,6 +31,7 @@ mkdir -p "$work"
 go build -o "$work/fewshot" ./cmd/fewshot
 [ -f "$work/minilm-random/model.safetensors" ] || /usr/bin/python3 scripts/make_bench_model.py "$work/minilm-random" >/dev/null
 head -n 1000 "$shared/similarity/stsbenchmark/sts-train.csv" | awk -F'\t' '{print $6; print $7}' >"$work/sentences.txt"
+head -n 1 "$work/sentences.txt" >"$work/one.txt"
 n=$(wc -l <"$work/sentences.txt")
 "$work/fewshot" tokenize --model "$work/minilm-random" --json --input "$work/sentences.txt" >"$work/ids.jsonl"
 export OMP_NUM_THREADS=$threads
@@ -45,6 +48,7 @@ else
 fi
 
 : >"$work/go.txt"
+: >"$work/startup.txt"
 : >"$work/py.txt"
 for i in $(seq "$runs"); do
   for mode in "${modes[@]}"; do
@@ -54,6 +58,11 @@ for i in $(seq "$runs"); do
       2>"$work/go-$mode.err"
     e=$(date +%s.%N)
     echo "$s $e" | awk -v n="$n" -v m="$mode" '{printf "%s\t%d\t%.3f\t%.1f\n", m, n, $2-$1, n/($2-$1)}' >>"$work/go.txt"
+    s=$(date +%s.%N)
+    "$work/fewshot" embed --model "$work/minilm-random" --device cpu --threads "$threads" --batch-size 32 \
+      --input "$work/one.txt" --output "$work/one-$mode.npy" --format npy --cpu-mode "$mode" "${extra[@]}" 2>/dev/null
+    e=$(date +%s.%N)
+    echo "$s $e" | awk -v m="$mode" '{printf "%s\t%.3f\n", m, $2-$1}' >>"$work/startup.txt"
   done
   /usr/bin/python3 scripts/bench_embed.py "$work/minilm-random" "$work/ids.jsonl" --threads "$threads" --out "$work/py.npy" >>"$work/py.txt"
 done
@@ -67,24 +76,33 @@ H, I, L = 384, 1536, 6
 tokens = sum(len(json.loads(l)["ids"]) for l in open(f"{work}/ids.jsonl") if l.strip())
 gflop = tokens * 2 * (4 * H * H + 2 * H * I) * L / 1e9
 go = {m: [] for m in modes}
+secs = {m: [] for m in modes}
 for l in open(f"{work}/go.txt"):
     f = l.split("\t")
     go[f[0]].append(float(f[3]))
+    secs[f[0]].append(float(f[2]))
+startup = {m: [] for m in modes}
+for l in open(f"{work}/startup.txt"):
+    f = l.split("\t")
+    startup[f[0]].append(float(f[1]))
 py = [float(l.split("\t")[3]) for l in open(f"{work}/py.txt")]
 pm = statistics.median(py)
 b = np.load(f"{work}/py.npy")
 print(f"{n} sentences ({tokens} tokens, {gflop:.0f} dense GFLOP), batch 32, {threads} threads, {runs} runs")
 print(f"peak float32: {peak:.0f} GFLOP/s ({peak_note})")
-print(f"{'':32} {'sent/s median':>13} {'[min, max]':>17} {'x python':>8} {'GFLOP/s':>8} {'% peak':>6} {'min cos':>9} {'max|diff|':>9}")
+print("GFLOP/s and % peak: over the whole process; fwd: over the forward alone (the process less its start-up)")
+print(f"{'':32} {'sent/s median':>13} {'[min, max]':>17} {'x python':>8} {'GFLOP/s':>8} {'% peak':>6} {'start s':>7} {'fwd GF/s':>8} {'fwd %':>6} {'min cos':>9} {'max|diff|':>9}")
 for m in modes:
     v = go[m]
     med = statistics.median(v)
     a = np.load(f"{work}/go-{m}.npy")
     cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
     gf = gflop * med / int(n)
-    print(f"{'fewshot embed --cpu-mode ' + m:32} {med:13.1f} {'[%.1f, %.1f]' % (min(v), max(v)):>17} {med / pm:8.2f} {gf:8.1f} {100 * gf / peak:5.1f}% {cos.min():9.6f} {np.abs(a - b).max():9.2e}")
+    st = statistics.median(startup[m])
+    fwd = gflop / max(statistics.median(secs[m]) - st, 1e-9)
+    print(f"{'fewshot embed --cpu-mode ' + m:32} {med:13.1f} {'[%.1f, %.1f]' % (min(v), max(v)):>17} {med / pm:8.2f} {gf:8.1f} {100 * gf / peak:5.1f}% {st:7.2f} {fwd:8.1f} {100 * fwd / peak:5.1f}% {cos.min():9.6f} {np.abs(a - b).max():9.2e}")
 gf = gflop * pm / int(n)
-print(f"{'python torch (forward only)':32} {pm:13.1f} {'[%.1f, %.1f]' % (min(py), max(py)):>17} {1:8.2f} {gf:8.1f} {100 * gf / peak:5.1f}%")
+print(f"{'python torch (forward only)':32} {pm:13.1f} {'[%.1f, %.1f]' % (min(py), max(py)):>17} {1:8.2f} {gf:8.1f} {100 * gf / peak:5.1f}% {'':>7} {gf:8.1f} {100 * gf / peak:5.1f}%")
 for m in modes:
     for l in open(f"{work}/go-{m}.err"):
         if "--cpu-mode" in l:

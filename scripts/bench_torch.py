@@ -40,6 +40,11 @@ def main():
             xi, w, b = torch.randn(m, k), torch.randn(n, k), torch.randn(n)
             per = timeit(lambda: torch.nn.functional.linear(xi, w, b), a.seconds)
             results.append((name, per, 2 * m * n * k / per / 1e9))
+            # PyTorch's own oneDNN route (torch.utils.mkldnn's MkldnnLinear): weight and bias converted to
+            # oneDNN tensors once, the input converted and the output converted back on every call.
+            wm, bm = w.to_mkldnn(), b.to_mkldnn()
+            per = timeit(lambda: torch._C._nn.mkldnn_linear(xi.to_mkldnn(), wm, bm).to_dense(), a.seconds)
+            results.append((name + "MKLDNN", per, 2 * m * n * k / per / 1e9))
     one = torch.ones(1)
     per = timeit(lambda: one + 1, a.seconds)
     results.append(("CallOverhead", per, None))

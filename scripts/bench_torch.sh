@@ -25,15 +25,15 @@ def table(text, prefix):
     return d
 g, p = table(go, "Benchmark"), table(py, "BenchmarkPy")
 print(f"median of {runs} runs, {threads} threads (ns/op; GFLOP/s where it applies)")
-print(f"{'benchmark':<14}{'Go ns/op':>12}{'Py ns/op':>12}{'Go GFLOP/s':>12}{'Py GFLOP/s':>12}{'Py/Go time':>12}")
-for name in g:
-    gn = statistics.median(v[0] for v in g[name])
-    gg = [v[1] for v in g[name] if v[1] is not None]
-    if name in p:
-        pn = statistics.median(v[0] for v in p[name])
-        pg = [v[1] for v in p[name] if v[1] is not None]
-        print(f"{name:<14}{gn:>12.0f}{pn:>12.0f}{(statistics.median(gg) if gg else float('nan')):>12.1f}"
-              f"{(statistics.median(pg) if pg else float('nan')):>12.1f}{pn / gn:>12.2f}")
-    else:
-        print(f"{name:<14}{gn:>12.0f}{'-':>12}")
+print(f"{'benchmark':<18}{'Go ns/op':>12}{'Py ns/op':>12}{'Go GFLOP/s':>12}{'Py GFLOP/s':>12}{'Py/Go time':>12}")
+def med(rows, i):
+    v = [r[i] for r in rows if r[i] is not None]
+    return statistics.median(v) if v else None
+def cell(v, fmt):
+    return f"{v:>12{fmt}}" if v is not None else f"{'-':>12}"
+for name in list(g) + [n for n in p if n not in g]:
+    gn, gg = (med(g[name], 0), med(g[name], 1)) if name in g else (None, None)
+    pn, pg = (med(p[name], 0), med(p[name], 1)) if name in p else (None, None)
+    ratio = pn / gn if gn and pn else None
+    print(f"{name:<18}{cell(gn, '.0f')}{cell(pn, '.0f')}{cell(gg, '.1f')}{cell(pg, '.1f')}{cell(ratio, '.2f')}")
 PY

@@ -3,6 +3,7 @@
 # Run as root (or with sudo) the first time; it is idempotent, and a second run with nothing to do takes
 # seconds. What it does:
 #   1. installs the Debian packages that are missing: cmake, g++, libtorch-dev (CPU libtorch 1.13),
+#      libdnnl-dev (the headers of the oneDNN that libtorch links, for the shim's direct oneDNN linears),
 #      libopenblas0-pthread (without it matrix products fall back to reference BLAS, about 10x slower),
 #      wordnet-base (synonyms for data augmentation), python3-torch and python3-numpy (the independent
 #      reference that the
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make libtorch-dev libopenblas0-pthread wordnet-base python3-torch python3-numpy jq)
+packages=(cmake g++ make libtorch-dev libdnnl-dev libopenblas0-pthread wordnet-base python3-torch python3-numpy jq)
 
 if [ "${FEWSHOT_SKIP_APT:-0}" != 1 ]; then
   missing=()

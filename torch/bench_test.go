@@ -4,14 +4,26 @@ import (
 	"testing"
 )
 
-// benchLinear times y = x W^T + b for x [m, k], W [n, k] and reports GFLOP/s (2*m*n*k per call).
-func benchLinear(b *testing.B, m, k, n int64) {
+// benchLinear times y = x W^T + b for x [m, k], W [n, k] and reports GFLOP/s (2*m*n*k per call); with
+// packed, W is packed by PackLinear first (oneDNN's matmul called directly).
+func benchLinear(b *testing.B, m, k, n int64, packed bool) {
 	x, _ := Randn([]int64{m, k}, Float32, CPU)
 	w, _ := Randn([]int64{n, k}, Float32, CPU)
 	bias, _ := Randn([]int64{n}, Float32, CPU)
 	defer x.Close()
 	defer w.Close()
 	defer bias.Close()
+	if packed {
+		if !PackedLinearAvailable() {
+			b.Skip("this shim has no direct oneDNN path")
+		}
+		pw, err := PackLinear(w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pw.Close()
+		w = pw
+	}
 	err := InferenceMode(func() error {
 		for i := 0; i < 3; i++ {
 			y, err := Linear(x, w, bias)
@@ -53,10 +65,16 @@ func BenchmarkMatmul512(b *testing.B) {
 
 // BenchmarkLinearFFN is the feed-forward input layer of a MiniLM-L6-sized encoder on 32 sentences of 32
 // tokens: [1024, 384] x [384, 1536].
-func BenchmarkLinearFFN(b *testing.B) { benchLinear(b, 1024, 384, 1536) }
+func BenchmarkLinearFFN(b *testing.B) { benchLinear(b, 1024, 384, 1536, false) }
+
+// BenchmarkLinearFFNPacked is the same product on a weight packed by PackLinear.
+func BenchmarkLinearFFNPacked(b *testing.B) { benchLinear(b, 1024, 384, 1536, true) }
 
 // BenchmarkLinearQKV is the fused query/key/value projection of the same encoder: [1024, 384] x [384, 1152].
-func BenchmarkLinearQKV(b *testing.B) { benchLinear(b, 1024, 384, 1152) }
+func BenchmarkLinearQKV(b *testing.B) { benchLinear(b, 1024, 384, 1152, false) }
+
+// BenchmarkLinearQKVPacked is the same product on a weight packed by PackLinear.
+func BenchmarkLinearQKVPacked(b *testing.B) { benchLinear(b, 1024, 384, 1152, true) }
 
 // BenchmarkCallOverhead is the cost of one op call across cgo on a one-element tensor, allocation and
 // free of the result included.

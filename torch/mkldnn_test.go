@@ -1,7 +1,10 @@
 package torch
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -160,5 +163,151 @@ func TestEncoderLayerOneDNNTrainingMatchesPlain(t *testing.T) {
 			maxd = math.Max(maxd, math.Abs(float64(want[i][j]-got[i][j])))
 		}
 		assert.LessOrEqual(t, maxd, 1e-5*math.Max(1, scale), "tensor %d (0: output, then the 12 weights' gradients): max |diff| %g, scale %g", i, maxd, scale)
+	}
+}
+
+// PackLinear's weight reads as the dense weight, and Linear through it gives hand-computed values and the
+// plain linear's values to float rounding for row counts from one to thousands, with and without a bias;
+// under autograd it computes through the plain path. Bad weights are refused.
+func TestPackLinearMatchesLinear(t *testing.T) {
+	if !PackedLinearAvailable() {
+		t.Skip("this shim has no direct oneDNN path (libtorch with a private oneDNN, or no libdnnl-dev)")
+	}
+	sc := NewScope()
+	defer sc.Close()
+	// By hand: x [1, 2] = (1, 2); W rows (1, 0), (0, 1), (1, 1); b = (0.5, 0, -1): y = (1.5, 2, 2).
+	w := sc.Track(PackLinear(mk(t, []float32{1, 0, 0, 1, 1, 1}, 3, 2)))
+	ok, err := w.IsPackedLinear()
+	require.NoError(t, err)
+	assert.True(t, ok)
+	dense, err := w.Float32s()
+	require.NoError(t, err)
+	assert.Equal(t, []float32{1, 0, 0, 1, 1, 1}, dense, "the packed handle reads as the dense weight")
+	var got []float32
+	require.NoError(t, InferenceMode(func() error {
+		got = vals(t)(Linear(mk(t, []float32{1, 2}, 1, 2), w, mk(t, []float32{0.5, 0, -1}, 3)))
+		return nil
+	}))
+	assertClose(t, []float32{1.5, 2, 2}, got, 0)
+
+	require.NoError(t, ManualSeed(17))
+	w0 := sc.Track(Randn([]int64{96, 64}, Float32, CPU))
+	b0 := sc.Track(Randn([]int64{96}, Float32, CPU))
+	pw := sc.Track(PackLinear(w0))
+	plain, err := w0.IsPackedLinear()
+	require.NoError(t, err)
+	assert.False(t, plain)
+	for _, c := range []struct {
+		shape []int64
+		bias  bool
+	}{
+		{[]int64{1, 64}, true},
+		{[]int64{7, 64}, false},
+		{[]int64{4, 8, 64}, true},
+		{[]int64{3, 111, 64}, true},
+		{[]int64{2048, 64}, false},
+	} {
+		x := sc.Track(Randn(c.shape, Float32, CPU))
+		b := b0
+		if !c.bias {
+			b = nil
+		}
+		var want, got []float32
+		require.NoError(t, InferenceMode(func() error {
+			want = vals(t)(Linear(x, w0, b))
+			got = vals(t)(Linear(x, pw, b))
+			return nil
+		}), "shape %v", c.shape)
+		assertClose(t, want, got, 1e-4)
+	}
+
+	// Under autograd the packed weight computes through at::linear, so gradients reach the input.
+	x := sc.Track(Randn([]int64{5, 64}, Float32, CPU))
+	require.NoError(t, x.SetRequiresGrad(true))
+	require.NoError(t, EnableGrad(func() error {
+		y := sc.Linear(x, pw, b0)
+		require.NoError(t, sc.Err())
+		return sc.Sum(y, false).Backward()
+	}))
+	g := vals(t)(x.Grad())
+	colSums := vals(t)(Sum(w0, false, 0))
+	assertClose(t, colSums, g[:64], 1e-4) // d sum(x W^T) / dx[0] = sum of W's rows
+
+	_, err = PackLinear(sc.Track(Arange(0, 4, Int64, CPU)))
+	assert.ErrorContains(t, err, "2-D")
+	_, err = PackLinear(sc.Track(Randn([]int64{2, 3}, Float64, CPU)))
+	assert.ErrorContains(t, err, "float32")
+	require.NoError(t, InferenceMode(func() error {
+		_, err = Linear(sc.Track(Randn([]int64{2, 5}, Float32, CPU)), pw, nil)
+		return nil
+	}))
+	assert.ErrorContains(t, err, "does not match")
+}
+
+// Where the shim is expected to have the direct oneDNN path (scripts/test.sh sets
+// FEWSHOT_REQUIRE_DIRECT_ONEDNN=1 on Debian with libdnnl-dev), its absence fails instead of skipping the
+// tests above.
+func TestDirectOneDNNBuiltWhereRequired(t *testing.T) {
+	if os.Getenv("FEWSHOT_REQUIRE_DIRECT_ONEDNN") != "1" {
+		t.Skip("FEWSHOT_REQUIRE_DIRECT_ONEDNN is not 1")
+	}
+	assert.True(t, PackedLinearAvailable(), "the shim was built without its direct oneDNN path (CMake: libdnnl-dev missing, or libtorch does not link libdnnl.so)")
+}
+
+// One packed weight serves several goroutines at once (each call has its own scratch memory; the
+// primitive cache is locked), with row counts that make the cache build and reuse primitives.
+func TestPackLinearConcurrent(t *testing.T) {
+	if !PackedLinearAvailable() {
+		t.Skip("this shim has no direct oneDNN path")
+	}
+	require.NoError(t, ManualSeed(23))
+	sc := NewScope()
+	defer sc.Close()
+	w := sc.Track(Randn([]int64{48, 32}, Float32, CPU))
+	b := sc.Track(Randn([]int64{48}, Float32, CPU))
+	pw := sc.Track(PackLinear(w))
+	xs := make([]*Tensor, 8)
+	want := make([][]float32, len(xs))
+	for i := range xs {
+		xs[i] = sc.Track(Randn([]int64{int64(1 + 5*i), 32}, Float32, CPU))
+		want[i] = vals(t)(Linear(xs[i], w, b))
+	}
+	require.NoError(t, sc.Err())
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(xs))
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := 0; r < 20; r++ {
+				i := (g + r) % len(xs)
+				err := InferenceMode(func() error {
+					y, err := Linear(xs[i], pw, b)
+					if err != nil {
+						return err
+					}
+					defer y.Close()
+					got, err := y.Float32s()
+					if err != nil {
+						return err
+					}
+					for k := range got {
+						if math.Abs(float64(got[k]-want[i][k])) > 1e-4 {
+							return fmt.Errorf("rows %d, element %d: %v, want %v", 1+5*i, k, got[k], want[i][k])
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
 	}
 }

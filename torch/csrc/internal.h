@@ -8,10 +8,15 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "torchshim.h"
+
+namespace tsi {
+struct PackedLinear;  // dnnl.cpp
+}
 
 struct ts_tensor_s {
   at::Tensor t;
@@ -19,6 +24,8 @@ struct ts_tensor_s {
   // (t is then the int8 weight) and whether its activations are quantized to 7 bits. None otherwise.
   c10::IValue qlinear;
   bool reduce_range = false;
+  // A linear weight packed for oneDNN's matmul (ts_pack_linear; t is then the dense weight). Null otherwise.
+  std::shared_ptr<tsi::PackedLinear> packed;
 };
 
 namespace tsi {
@@ -78,6 +85,13 @@ inline std::vector<int64_t> dims(const int64_t* p, int n) {
 
 // quantized_linear runs a handle made by ts_quantize_linear on a float32 input [..., in] (quant.cpp).
 at::Tensor quantized_linear(const at::Tensor& x, const ts_tensor_s& q);
+
+// The direct oneDNN path for float32 CPU inference (dnnl.cpp). packed_linear computes act(x W^T + b) +
+// residual for x [..., in], with act -1 (none), 0 (GELU), 1 (GELU, tanh form) or 2 (ReLU), and b and residual
+// optional (undefined tensors); residual has the output's element count.
+bool packed_linear_available();
+std::shared_ptr<PackedLinear> pack_linear(const at::Tensor& w);
+at::Tensor packed_linear(PackedLinear& p, const at::Tensor& x, const at::Tensor& b, int act, const at::Tensor& residual);
 
 }  // namespace tsi
 

@@ -37,33 +37,65 @@ void check_2d_weight(const at::Tensor& w, int64_t rows, int64_t cols, const char
 // path's (scores times 1/sqrt(D) plus the mask, libtorch's softmax, probabilities times values); only the
 // order of the sums differs, so results agree to float rounding.
 //
+// The kernels' loops are compiled for AVX-512 and AVX2 (with FMA) beside the baseline, and the loader picks
+// the best one the CPU has (GCC's function multi-versioning); without it they would run 4 lanes wide.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define TS_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TS_VECTOR_CLONES
+#endif
+
+// scores_head fills one (sequence, head) block of scores: row[i][j] = (q_i . k_j) * sc + mask[j], with q_i
+// and k_j read in place (stride H3 floats between tokens) and kt scratch for the keys transposed.
+TS_VECTOR_CLONES
+void scores_head(const float* __restrict q, const float* __restrict k, const float* __restrict mrow,
+                 float* __restrict out, float* __restrict kt, int64_t S, int64_t D, int64_t H3, float sc) {
+  for (int64_t j = 0; j < S; j++)
+    for (int64_t d = 0; d < D; d++) kt[d * S + j] = k[j * H3 + d];
+  for (int64_t i = 0; i < S; i++) {
+    float* __restrict row = out + i * S;
+    const float* qi = q + i * H3;
+    for (int64_t j = 0; j < S; j++) row[j] = 0;
+    for (int64_t d = 0; d < D; d++) {
+      const float qd = qi[d];
+      const float* __restrict kd = kt + d * S;
+      for (int64_t j = 0; j < S; j++) row[j] += qd * kd[j];
+    }
+    for (int64_t j = 0; j < S; j++) row[j] = row[j] * sc + mrow[j];
+  }
+}
+
+// context_head fills one (sequence, head) block of the context: o_i = sum_j probs[i][j] v_j, with v_j read
+// in place (stride H3) and o_i written in place (stride H).
+TS_VECTOR_CLONES
+void context_head(const float* __restrict v, const float* __restrict probs, float* __restrict o, int64_t S,
+                  int64_t D, int64_t H3, int64_t H) {
+  for (int64_t i = 0; i < S; i++) {
+    float* __restrict oi = o + i * H;
+    const float* prow = probs + i * S;
+    for (int64_t d = 0; d < D; d++) oi[d] = 0;
+    for (int64_t j = 0; j < S; j++) {
+      const float pij = prow[j];
+      const float* __restrict vj = v + j * H3;
+      for (int64_t d = 0; d < D; d++) oi[d] += pij * vj[d];
+    }
+  }
+}
+
 // qkv: [B, S, 3H] contiguous float32; mask: [B, S] contiguous float32 (the additive mask).
 at::Tensor attention_scores_f32(const at::Tensor& qkv, const at::Tensor& mask, int64_t heads, double scale) {
   const int64_t B = qkv.size(0), S = qkv.size(1), H3 = qkv.size(2), H = H3 / 3, D = H / heads;
   auto scores = at::empty({B, heads, S, S}, qkv.options());
-  const float* __restrict qp = qkv.data_ptr<float>();
-  const float* __restrict mp = mask.data_ptr<float>();
-  float* __restrict sp = scores.data_ptr<float>();
+  const float* qp = qkv.data_ptr<float>();
+  const float* mp = mask.data_ptr<float>();
+  float* sp = scores.data_ptr<float>();
   const float sc = static_cast<float>(scale);
   at::parallel_for(0, B * heads, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> kt(static_cast<size_t>(D * S));  // this head's keys, transposed: kt[d][j]
     for (int64_t bh = begin; bh < end; bh++) {
       const int64_t b = bh / heads, h = bh % heads;
       const float* base = qp + b * S * H3;
-      for (int64_t j = 0; j < S; j++)
-        for (int64_t d = 0; d < D; d++) kt[d * S + j] = base[j * H3 + H + h * D + d];
-      const float* mrow = mp + b * S;
-      for (int64_t i = 0; i < S; i++) {
-        float* __restrict row = sp + (bh * S + i) * S;
-        const float* qi = base + i * H3 + h * D;
-        for (int64_t j = 0; j < S; j++) row[j] = 0;
-        for (int64_t d = 0; d < D; d++) {
-          const float qd = qi[d];
-          const float* __restrict kd = kt.data() + d * S;
-          for (int64_t j = 0; j < S; j++) row[j] += qd * kd[j];
-        }
-        for (int64_t j = 0; j < S; j++) row[j] = row[j] * sc + mrow[j];
-      }
+      scores_head(base + h * D, base + H + h * D, mp + b * S, sp + bh * S * S, kt.data(), S, D, H3, sc);
     }
   });
   return scores;
@@ -73,23 +105,13 @@ at::Tensor attention_scores_f32(const at::Tensor& qkv, const at::Tensor& mask, i
 at::Tensor attention_context_f32(const at::Tensor& qkv, const at::Tensor& probs, int64_t heads) {
   const int64_t B = qkv.size(0), S = qkv.size(1), H3 = qkv.size(2), H = H3 / 3, D = H / heads;
   auto ctx = at::empty({B, S, H}, qkv.options());
-  const float* __restrict qp = qkv.data_ptr<float>();
-  const float* __restrict pp = probs.data_ptr<float>();
-  float* __restrict cp = ctx.data_ptr<float>();
+  const float* qp = qkv.data_ptr<float>();
+  const float* pp = probs.data_ptr<float>();
+  float* cp = ctx.data_ptr<float>();
   at::parallel_for(0, B * heads, 1, [&](int64_t begin, int64_t end) {
     for (int64_t bh = begin; bh < end; bh++) {
       const int64_t b = bh / heads, h = bh % heads;
-      const float* vbase = qp + b * S * H3 + 2 * H + h * D;
-      for (int64_t i = 0; i < S; i++) {
-        float* __restrict o = cp + (b * S + i) * H + h * D;
-        const float* prow = pp + (bh * S + i) * S;
-        for (int64_t d = 0; d < D; d++) o[d] = 0;
-        for (int64_t j = 0; j < S; j++) {
-          const float pij = prow[j];
-          const float* __restrict vj = vbase + j * H3;
-          for (int64_t d = 0; d < D; d++) o[d] += pij * vj[d];
-        }
-      }
+      context_head(qp + b * S * H3 + 2 * H + h * D, pp + bh * S * S, cp + b * S * H + h * D, S, D, H3, H);
     }
   });
   return ctx;
@@ -180,7 +202,10 @@ ts_error ts_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
   TS_TRY
   TS_OUT(out);
   auto a = linear_operands("linear", x, w, b);
-  *out = wrap(at::linear(a.x, a.w, a.b.defined() ? c10::optional<at::Tensor>(a.b) : c10::nullopt));
+  if (w->packed && !at::GradMode::is_enabled() && a.x.scalar_type() == at::kFloat && a.x.device().is_cpu())
+    *out = wrap(tsi::packed_linear(*w->packed, a.x, a.b, -1, at::Tensor()));
+  else
+    *out = wrap(at::linear(a.x, a.w, a.b.defined() ? c10::optional<at::Tensor>(a.b) : c10::nullopt));
   TS_CATCH
 }
 
@@ -299,27 +324,40 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   const auto& mb = get(mask_bias, "mask bias");
   bool drop = train != 0 && dropout > 0;
 
-  // A linear whose weight was packed for oneDNN (to_mkldnn) runs through mkldnn_linear on a 2-D view; one
-  // whose weight handle was quantized (ts_quantize_linear, bias packed inside) through the quantized engine.
-  // With onednn set, a float32 CPU forward on unpacked weights (training, and inference while training)
-  // runs its linears through OneDNNLinear.
+  // lin(in, weight handle, bias, act, residual) = act(in W^T + b) + residual (act -1: none; residual
+  // undefined: none). A weight packed by ts_pack_linear runs through oneDNN's matmul with the activation and
+  // the residual fused (inference only); one packed for oneDNN by to_mkldnn through mkldnn_linear on a 2-D
+  // view; one whose handle was quantized (ts_quantize_linear, bias packed inside) through the quantized
+  // engine. With onednn set, a float32 CPU forward on unpacked weights (training, and inference while
+  // training) runs its linears through OneDNNLinear.
   const bool train_onednn = onednn != 0 && at::hasMKLDNN() && xt.scalar_type() == at::kFloat && xt.device().is_cpu();
-  auto lin = [train_onednn](const at::Tensor& in, ts_tensor wh, const at::Tensor& b) {
-    if (!wh->qlinear.isNone()) return tsi::quantized_linear(in, *wh);
+  auto lin = [train_onednn](const at::Tensor& in, ts_tensor wh, const at::Tensor& b, int a,
+                            const at::Tensor& residual) -> at::Tensor {
     const auto& w = wh->t;
-    if (train_onednn && !w.is_mkldnn() && w.scalar_type() == at::kFloat && w.device().is_cpu())
-      return OneDNNLinear::apply(in, w, b);
-    if (!w.is_mkldnn()) return at::linear(in, w, b);
-    auto sizes = in.sizes().vec();
-    auto x2 = in.reshape({-1, sizes.back()}).to(w.scalar_type()).contiguous().to_mkldnn();
-    sizes.back() = w.size(0);
-    return at::mkldnn_linear(x2, w, b).to_dense().to(in.scalar_type()).view(sizes);
+    if (wh->packed && !at::GradMode::is_enabled() && in.scalar_type() == at::kFloat && in.device().is_cpu())
+      return tsi::packed_linear(*wh->packed, in, b, a, residual);
+    at::Tensor y;
+    if (!wh->qlinear.isNone()) {
+      y = tsi::quantized_linear(in, *wh);
+    } else if (train_onednn && !w.is_mkldnn() && w.scalar_type() == at::kFloat && w.device().is_cpu()) {
+      y = OneDNNLinear::apply(in, w, b);
+    } else if (!w.is_mkldnn()) {
+      y = at::linear(in, w, b);
+    } else {
+      auto sizes = in.sizes().vec();
+      auto x2 = in.reshape({-1, sizes.back()}).to(w.scalar_type()).contiguous().to_mkldnn();
+      sizes.back() = w.size(0);
+      y = at::mkldnn_linear(x2, w, b).to_dense().to(in.scalar_type()).view(sizes);
+    }
+    if (a >= 0) y = activation(y, a);
+    return residual.defined() ? y + residual : y;
   };
+  const at::Tensor none;
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  auto qkv_flat = lin(xt, w[0], p[1]);
+  auto qkv_flat = lin(xt, w[0], p[1], -1, none);
   // The packed paths (weights packed for oneDNN or quantized: inference only) take the CPU attention
   // kernels above; the plain path stays libtorch's own.
-  const bool packed = w[0]->t.is_mkldnn() || !w[0]->qlinear.isNone();
+  const bool packed = w[0]->packed || w[0]->t.is_mkldnn() || !w[0]->qlinear.isNone();
   at::Tensor ctx;
   if (packed && !drop && !at::GradMode::is_enabled() && qkv_flat.scalar_type() == at::kFloat &&
       qkv_flat.device().is_cpu() && mb.scalar_type() == at::kFloat && mb.dim() == 4 && mb.size(0) == B &&
@@ -338,13 +376,12 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
     if (drop) probs = at::dropout(probs, dropout, true);
     ctx = at::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, S, H});
   }
-  auto attn = lin(ctx, w[2], p[3]);
-  if (drop) attn = at::dropout(attn, dropout, true);
-  auto h = at::layer_norm(attn + xt, {H}, p[4], p[5], eps);
-  auto f = activation(lin(h, w[6], p[7]), act);
-  f = lin(f, w[8], p[9]);
-  if (drop) f = at::dropout(f, dropout, true);
-  *out = wrap(at::layer_norm(f + h, {H}, p[10], p[11], eps));
+  // Dropout falls between each sub-layer's output and its residual, so with dropout on the sums stay apart.
+  auto sum1 = drop ? at::dropout(lin(ctx, w[2], p[3], -1, none), dropout, true) + xt : lin(ctx, w[2], p[3], -1, xt);
+  auto h = at::layer_norm(sum1, {H}, p[4], p[5], eps);
+  auto f = lin(h, w[6], p[7], act, none);
+  auto sum2 = drop ? at::dropout(lin(f, w[8], p[9], -1, none), dropout, true) + h : lin(f, w[8], p[9], -1, h);
+  *out = wrap(at::layer_norm(sum2, {H}, p[10], p[11], eps));
   TS_CATCH
 }
 

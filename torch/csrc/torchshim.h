@@ -132,6 +132,19 @@ ts_error ts_to_mkldnn(ts_tensor x, ts_tensor *out);
 ts_error ts_is_mkldnn(ts_tensor x, int *out);
 
 /*
+ * The direct oneDNN path for float32 CPU inference (dnnl.cpp). ts_pack_linear reorders a float32 CPU weight
+ * [out, in] once into the blocked layout of oneDNN's matmul; the handle still reads as the dense weight (the
+ * same storage), and ts_linear and ts_encoder_layer run it through the matmul primitive on the tensors' own
+ * buffers, with the bias, the activation and the residual addition fused (inference only: under autograd a
+ * packed weight computes through at::linear). ts_packed_linear_available says whether this build has the
+ * path (it needs oneDNN's headers for the libdnnl that libtorch itself links); where it does not,
+ * ts_pack_linear fails and callers use ts_to_mkldnn.
+ */
+ts_error ts_packed_linear_available(int *out);
+ts_error ts_pack_linear(ts_tensor w, ts_tensor *out);
+ts_error ts_is_packed_linear(ts_tensor w, int *out);
+
+/*
  * Dynamic int8 quantization of linear layers for CPU inference (quant.cpp), through libtorch's quantized
  * engine. ts_quantize_linear quantizes a float32 weight [out, in] once, int8 symmetric as PyTorch's default
  * dynamic-quantization weight observer does (scale = max|w| / 127.5, at least float32's epsilon; zero
