@@ -102,3 +102,77 @@ func BenchmarkShapeQuery(b *testing.B) {
 		}
 	}
 }
+
+// benchLinearTrain times one training pass of y = x W^T + b for x [m, k], W [n, k]: the forward product and,
+// through backward from sum(y * c), both gradient products (dx = dy W, dW = dy^T x), 3*2*m*n*k FLOPs, through
+// OneDNNLinear (onednn) or Linear (libtorch's BLAS path).
+func benchLinearTrain(b *testing.B, m, k, n int64, onednn bool) {
+	if onednn && !MKLDNNAvailable() {
+		b.Skip("libtorch has no oneDNN")
+	}
+	sc := NewScope()
+	defer sc.Close()
+	x := sc.Track(Randn([]int64{m, k}, Float32, CPU))
+	w := sc.Track(Randn([]int64{n, k}, Float32, CPU))
+	bias := sc.Track(Randn([]int64{n}, Float32, CPU))
+	c := sc.Track(Randn([]int64{m, n}, Float32, CPU))
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range []*Tensor{x, w, bias} {
+		if err := p.SetRequiresGrad(true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step := func() error {
+		s := NewScope()
+		defer s.Close()
+		var y *Tensor
+		if onednn {
+			y = s.OneDNNLinear(x, w, bias)
+		} else {
+			y = s.Linear(x, w, bias)
+		}
+		loss := s.Sum(s.Mul(y, c), false)
+		if err := s.Err(); err != nil {
+			return err
+		}
+		if err := loss.Backward(); err != nil {
+			return err
+		}
+		for _, p := range []*Tensor{x, w, bias} {
+			if err := p.ZeroGrad(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := EnableGrad(func() error {
+		for i := 0; i < 2; i++ {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(3*2*m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkLinearTrainFFN is a training pass (forward and both gradient products) of the FFN input layer,
+// [1024, 384] x [384, 1536], on libtorch's BLAS path.
+func BenchmarkLinearTrainFFN(b *testing.B) { benchLinearTrain(b, 1024, 384, 1536, false) }
+
+// BenchmarkOneDNNLinearTrainFFN is the same through OneDNNLinear.
+func BenchmarkOneDNNLinearTrainFFN(b *testing.B) { benchLinearTrain(b, 1024, 384, 1536, true) }
+
+// BenchmarkOneDNNLinearTrainFFNOut is the FFN output layer, [1024, 1536] x [1536, 384], through OneDNNLinear.
+func BenchmarkOneDNNLinearTrainFFNOut(b *testing.B) { benchLinearTrain(b, 1024, 1536, 384, true) }

@@ -187,6 +187,48 @@ at::Tensor packed_linear(PackedLinear& p, const at::Tensor& x, const at::Tensor&
   return y.view(sizes);
 }
 
+at::Tensor direct_matmul(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias) {
+  if (a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(0))
+    throw std::invalid_argument("matmul: shapes " + c10::str(a.sizes()) + " and " + c10::str(b.sizes()) + " do not chain");
+  if (a.scalar_type() != at::kFloat || b.scalar_type() != at::kFloat || !a.device().is_cpu() || !b.device().is_cpu())
+    throw std::invalid_argument("matmul: operands must be float32 CPU tensors");
+  const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+  if (M == 0 || N == 0 || K == 0) {
+    auto y = at::zeros({M, N}, a.options());
+    return bias.defined() ? y + bias : y;
+  }
+  // oneDNN reads any plain strided layout (a transposed view included) in place; a broadcast (stride 0)
+  // or otherwise odd operand is made contiguous first.
+  auto plain = [](const at::Tensor& t) {
+    return t.stride(0) > 0 && t.stride(1) > 0 && (t.stride(0) == 1 || t.stride(1) == 1) ? t : t.contiguous();
+  };
+  auto ac = plain(a), bc = plain(b);
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::memory::desc ad({M, K}, dt::f32, dnnl::memory::dims{ac.stride(0), ac.stride(1)});
+  dnnl::memory::desc bd({K, N}, dt::f32, dnnl::memory::dims{bc.stride(0), bc.stride(1)});
+  dnnl::memory::desc yd({M, N}, dt::f32, tag::ab);
+  dnnl::memory::desc biasd = bias.defined() ? dnnl::memory::desc({1, N}, dt::f32, tag::ab) : dnnl::memory::desc();
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  // oneDNN keeps built primitives in its own cache, so building the descriptor per call costs microseconds.
+  auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, biasd, yd), attr, eng);
+  auto y = at::empty({M, N}, a.options());
+  auto scratch = at::empty({static_cast<int64_t>(pd.scratchpad_desc().get_size())}, at::kByte);
+  at::Tensor biasc;
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(ad, eng, ac.data_ptr<float>())},
+                                             {DNNL_ARG_WEIGHTS, dnnl::memory(bd, eng, bc.data_ptr<float>())},
+                                             {DNNL_ARG_DST, dnnl::memory(yd, eng, y.data_ptr<float>())}};
+  if (scratch.numel() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), eng, scratch.data_ptr()));
+  if (bias.defined()) {
+    biasc = bias.contiguous();
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory(biasd, eng, biasc.data_ptr<float>()));
+  }
+  dnnl::stream s(eng);
+  dnnl::matmul(pd).execute(s, args);
+  s.wait();
+  return y;
+}
+
 #else  // !FEWSHOT_WITH_DNNL
 
 struct PackedLinear {};
@@ -201,6 +243,10 @@ std::shared_ptr<PackedLinear> pack_linear(const at::Tensor&) {
 
 at::Tensor packed_linear(PackedLinear&, const at::Tensor&, const at::Tensor&, int, const at::Tensor&) {
   throw std::runtime_error("packed linear: this build of the shim has no direct oneDNN path");
+}
+
+at::Tensor direct_matmul(const at::Tensor&, const at::Tensor&, const at::Tensor&) {
+  throw std::runtime_error("matmul: this build of the shim has no direct oneDNN path");
 }
 
 #endif

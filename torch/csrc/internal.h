@@ -92,6 +92,9 @@ at::Tensor quantized_linear(const at::Tensor& x, const ts_tensor_s& q);
 bool packed_linear_available();
 std::shared_ptr<PackedLinear> pack_linear(const at::Tensor& w);
 at::Tensor packed_linear(PackedLinear& p, const at::Tensor& x, const at::Tensor& b, int act, const at::Tensor& residual);
+// direct_matmul computes a b (+ bias) for float32 CPU matrices a [M, K] and b [K, N] in any plain strided
+// layout (transposed views are read in place) through oneDNN's matmul; bias [N] optional.
+at::Tensor direct_matmul(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias);
 
 }  // namespace tsi
 

@@ -117,8 +117,11 @@ at::Tensor attention_context_f32(const at::Tensor& qkv, const at::Tensor& probs,
   return ctx;
 }
 
-// a [N, K] times w [M, K] transposed, plus b, through oneDNN's inner product on plain-layout copies.
+// a [N, K] times w [M, K] transposed, plus b: through oneDNN's matmul on the operands in place where the
+// shim has the direct path (dnnl.cpp; 1.3-2.9x faster on the encoder's training products), else through
+// libtorch's oneDNN inner product on plain-layout copies.
 at::Tensor onednn_mm_t(const at::Tensor& a, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
+  if (tsi::packed_linear_available()) return tsi::direct_matmul(a, w.t(), b.has_value() ? *b : at::Tensor());
   return at::mkldnn_linear(a.contiguous().to_mkldnn(), w.contiguous().to_mkldnn(), b).to_dense();
 }
 
