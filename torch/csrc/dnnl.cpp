@@ -36,8 +36,10 @@ using tag = dnnl::memory::format_tag;
 // for some row count is never built (see make_entry), and that call falls back to at::linear.
 constexpr int64_t kLayoutRows = 512;
 // Primitives kept per packed weight, one per (row count, post-ops) pair, most recently used first. A
-// length-sorted encoder run sees one row count per distinct batch shape; the cap bounds the memory.
-constexpr size_t kCacheEntries = 96;
+// length-sorted encoder run sees one row count per distinct batch shape, and a streamed input repeats
+// them chunk after chunk; the cap covers every sequence length up to 512 at one batch size (so a cycle
+// of them never evicts itself) and bounds the memory (the JIT code itself is shared in oneDNN's cache).
+constexpr size_t kCacheEntries = 640;
 
 dnnl::algorithm eltwise_of(int act) {
   switch (act) {
