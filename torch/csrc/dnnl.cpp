@@ -41,6 +41,23 @@ constexpr int64_t kLayoutRows = 512;
 // of them never evicts itself) and bounds the memory (the JIT code itself is shared in oneDNN's cache).
 constexpr size_t kCacheEntries = 640;
 
+// cpu_engine is the one oneDNN CPU engine every primitive and memory here uses (an immutable handle).
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+// execute runs a primitive on args, with a scratchpad of its own (the primitives use user scratchpads, so
+// concurrent calls never share one), and waits for it.
+void execute(const dnnl::primitive& prim, const dnnl::memory::desc& scratch_md,
+             std::unordered_map<int, dnnl::memory> args) {
+  auto scratch = at::empty({static_cast<int64_t>(scratch_md.get_size())}, at::kByte);
+  if (scratch.numel() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratch_md, cpu_engine(), scratch.data_ptr()));
+  dnnl::stream s(cpu_engine());
+  prim.execute(s, args);
+  s.wait();
+}
+
 dnnl::algorithm eltwise_of(int act) {
   switch (act) {
     case 0: return dnnl::algorithm::eltwise_gelu_erf;
@@ -63,7 +80,6 @@ struct PackedLinear {
 
   at::Tensor dense;  // the weight [out, in] as given (shares the caller's storage; used by the fallback)
   int64_t out = 0, in = 0;
-  dnnl::engine eng;
   dnnl::memory::desc wdesc;
   at::Tensor blocked;  // the weight in wdesc's layout
   std::mutex mu;
@@ -80,7 +96,7 @@ struct PackedLinear {
     attr.set_post_ops(po);
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // per call, so concurrent calls never share it
     try {
-      auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bmd, dst), attr, eng);
+      auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bmd, dst), attr, cpu_engine());
       e.prim = dnnl::matmul(pd);
       e.scratch = pd.scratchpad_desc();
       e.usable = true;
@@ -117,20 +133,20 @@ std::shared_ptr<PackedLinear> pack_linear(const at::Tensor& w) {
   p->dense = w.detach();
   p->out = w.size(0);
   p->in = w.size(1);
-  p->eng = dnnl::engine(dnnl::engine::kind::cpu, 0);
+  const auto& eng = cpu_engine();
   // The matmul computes src [rows, in] x weights [in, out]; the weight [out, in] row-major is [in, out]
   // in layout "ba". Let the primitive choose the blocked layout, then reorder into it once.
   dnnl::memory::desc any({p->in, p->out}, dt::f32, tag::any);
   auto pd = dnnl::matmul::primitive_desc(
       dnnl::matmul::desc(dnnl::memory::desc({kLayoutRows, p->in}, dt::f32, tag::ab), any,
                          dnnl::memory::desc({kLayoutRows, p->out}, dt::f32, tag::ab)),
-      p->eng);
+      eng);
   p->wdesc = pd.weights_desc();
   p->blocked = at::empty({static_cast<int64_t>(p->wdesc.get_size())}, at::kByte);
   auto wc = p->dense.contiguous();
-  dnnl::memory user({{p->in, p->out}, dt::f32, tag::ba}, p->eng, wc.data_ptr<float>());
-  dnnl::memory packed(p->wdesc, p->eng, p->blocked.data_ptr());
-  dnnl::stream s(p->eng);
+  dnnl::memory user({{p->in, p->out}, dt::f32, tag::ba}, eng, wc.data_ptr<float>());
+  dnnl::memory packed(p->wdesc, eng, p->blocked.data_ptr());
+  dnnl::stream s(eng);
   dnnl::reorder(user, packed).execute(s, user, packed);
   s.wait();
   return p;
@@ -158,34 +174,28 @@ at::Tensor packed_linear(PackedLinear& p, const at::Tensor& x, const at::Tensor&
 
   auto e = p.entry(rows, act, residual.defined(), b.defined());
   if (!e.usable) {
-    auto y = at::linear(x, p.dense, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
-    if (act == 0) y = at::gelu(y, "none");
-    if (act == 1) y = at::gelu(y, "tanh");
-    if (act == 2) y = at::relu(y);
+    auto y = activation(at::linear(x, p.dense, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt), act);
     return residual.defined() ? y + residual.reshape(sizes) : y;
   }
+  const auto& eng = cpu_engine();
   auto xc = x.reshape({rows, p.in}).contiguous();
   auto y = at::empty({rows, p.out}, x.options());
   at::Tensor bc, rc;
-  auto scratch = at::empty({static_cast<int64_t>(e.scratch.get_size())}, at::kByte);
   dnnl::memory::desc dst({rows, p.out}, dt::f32, tag::ab);
   std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, dnnl::memory({{rows, p.in}, dt::f32, tag::ab}, p.eng, xc.data_ptr<float>())},
-      {DNNL_ARG_WEIGHTS, dnnl::memory(p.wdesc, p.eng, p.blocked.data_ptr())},
-      {DNNL_ARG_DST, dnnl::memory(dst, p.eng, y.data_ptr<float>())}};
-  if (scratch.numel() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(e.scratch, p.eng, scratch.data_ptr()));
+      {DNNL_ARG_SRC, dnnl::memory({{rows, p.in}, dt::f32, tag::ab}, eng, xc.data_ptr<float>())},
+      {DNNL_ARG_WEIGHTS, dnnl::memory(p.wdesc, eng, p.blocked.data_ptr())},
+      {DNNL_ARG_DST, dnnl::memory(dst, eng, y.data_ptr<float>())}};
   if (b.defined()) {
     bc = b.contiguous();
-    args.emplace(DNNL_ARG_BIAS, dnnl::memory({{1, p.out}, dt::f32, tag::ab}, p.eng, bc.data_ptr<float>()));
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory({{1, p.out}, dt::f32, tag::ab}, eng, bc.data_ptr<float>()));
   }
   if (residual.defined()) {
     rc = residual.reshape({rows, p.out}).contiguous();
     const int index = act >= 0 ? 1 : 0;  // the binary post-op's place in the chain
-    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1, dnnl::memory(dst, p.eng, rc.data_ptr<float>()));
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1, dnnl::memory(dst, eng, rc.data_ptr<float>()));
   }
-  dnnl::stream s(p.eng);
-  e.prim.execute(s, args);
-  s.wait();
+  execute(e.prim, e.scratch, std::move(args));
   return y.view(sizes);
 }
 
@@ -205,7 +215,7 @@ at::Tensor direct_matmul(const at::Tensor& a, const at::Tensor& b, const at::Ten
     return t.stride(0) > 0 && t.stride(1) > 0 && (t.stride(0) == 1 || t.stride(1) == 1) ? t : t.contiguous();
   };
   auto ac = plain(a), bc = plain(b);
-  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  const auto& eng = cpu_engine();
   dnnl::memory::desc ad({M, K}, dt::f32, dnnl::memory::dims{ac.stride(0), ac.stride(1)});
   dnnl::memory::desc bd({K, N}, dt::f32, dnnl::memory::dims{bc.stride(0), bc.stride(1)});
   dnnl::memory::desc yd({M, N}, dt::f32, tag::ab);
@@ -215,19 +225,15 @@ at::Tensor direct_matmul(const at::Tensor& a, const at::Tensor& b, const at::Ten
   // oneDNN keeps built primitives in its own cache, so building the descriptor per call costs microseconds.
   auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, biasd, yd), attr, eng);
   auto y = at::empty({M, N}, a.options());
-  auto scratch = at::empty({static_cast<int64_t>(pd.scratchpad_desc().get_size())}, at::kByte);
   at::Tensor biasc;
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(ad, eng, ac.data_ptr<float>())},
                                              {DNNL_ARG_WEIGHTS, dnnl::memory(bd, eng, bc.data_ptr<float>())},
                                              {DNNL_ARG_DST, dnnl::memory(yd, eng, y.data_ptr<float>())}};
-  if (scratch.numel() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), eng, scratch.data_ptr()));
   if (bias.defined()) {
     biasc = bias.contiguous();
     args.emplace(DNNL_ARG_BIAS, dnnl::memory(biasd, eng, biasc.data_ptr<float>()));
   }
-  dnnl::stream s(eng);
-  dnnl::matmul(pd).execute(s, args);
-  s.wait();
+  execute(dnnl::matmul(pd), pd.scratchpad_desc(), std::move(args));
   return y;
 }
 

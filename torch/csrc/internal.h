@@ -86,6 +86,9 @@ inline std::vector<int64_t> dims(const int64_t* p, int n) {
 // quantized_linear runs a handle made by ts_quantize_linear on a float32 input [..., in] (quant.cpp).
 at::Tensor quantized_linear(const at::Tensor& x, const ts_tensor_s& q);
 
+// activation applies an encoder activation by code: -1 none, 0 GELU, 1 GELU (tanh form), 2 ReLU (nn.cpp).
+at::Tensor activation(const at::Tensor& x, int act);
+
 // The direct oneDNN path for float32 CPU inference (dnnl.cpp). packed_linear computes act(x W^T + b) +
 // residual for x [..., in], with act -1 (none), 0 (GELU), 1 (GELU, tanh form) or 2 (ReLU), and b and residual
 // optional (undefined tensors); residual has the output's element count.

@@ -11,15 +11,22 @@
 using tsi::get;
 using tsi::wrap;
 
-namespace {
-
-at::Tensor activation(const at::Tensor& x, int act) {
+at::Tensor tsi::activation(const at::Tensor& x, int act) {
   switch (act) {
+    case -1: return x;
     case 0: return at::gelu(x, "none");
     case 1: return at::gelu(x, "tanh");
     case 2: return at::relu(x);
     default: throw std::invalid_argument("unknown activation code " + std::to_string(act));
   }
+}
+
+namespace {
+
+// packed_applies says whether a linear on weight handle wh and input x takes the direct oneDNN path: a
+// weight packed by ts_pack_linear, a float32 CPU input, and no autograd (the path records no graph).
+bool packed_applies(ts_tensor wh, const at::Tensor& x) {
+  return wh->packed && !at::GradMode::is_enabled() && x.scalar_type() == at::kFloat && x.device().is_cpu();
 }
 
 void check_2d_weight(const at::Tensor& w, int64_t rows, int64_t cols, const char* name) {
@@ -205,7 +212,7 @@ ts_error ts_linear(ts_tensor x, ts_tensor w, ts_tensor b, ts_tensor* out) {
   TS_TRY
   TS_OUT(out);
   auto a = linear_operands("linear", x, w, b);
-  if (w->packed && !at::GradMode::is_enabled() && a.x.scalar_type() == at::kFloat && a.x.device().is_cpu())
+  if (packed_applies(w, a.x))
     *out = wrap(tsi::packed_linear(*w->packed, a.x, a.b, -1, at::Tensor()));
   else
     *out = wrap(at::linear(a.x, a.w, a.b.defined() ? c10::optional<at::Tensor>(a.b) : c10::nullopt));
@@ -337,8 +344,7 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
   auto lin = [train_onednn](const at::Tensor& in, ts_tensor wh, const at::Tensor& b, int a,
                             const at::Tensor& residual) -> at::Tensor {
     const auto& w = wh->t;
-    if (wh->packed && !at::GradMode::is_enabled() && in.scalar_type() == at::kFloat && in.device().is_cpu())
-      return tsi::packed_linear(*wh->packed, in, b, a, residual);
+    if (packed_applies(wh, in)) return tsi::packed_linear(*wh->packed, in, b, a, residual);
     at::Tensor y;
     if (!wh->qlinear.isNone()) {
       y = tsi::quantized_linear(in, *wh);
@@ -352,7 +358,7 @@ ts_error ts_encoder_layer(ts_tensor x, ts_tensor mask_bias, ts_tensor pos_bias, 
       sizes.back() = w.size(0);
       y = at::mkldnn_linear(x2, w, b).to_dense().to(in.scalar_type()).view(sizes);
     }
-    if (a >= 0) y = activation(y, a);
+    y = tsi::activation(y, a);
     return residual.defined() ? y + residual : y;
   };
   const at::Tensor none;
