@@ -9,12 +9,15 @@
 #    definitions, examples, synonyms, hypernyms), CLINC150 and SNIPS (utterances of one intent, intent
 #    names) and STS-B train (pairs scored 3.8 or more); CROPS pairs of two random spans of one sentence.
 #    Never read: Banking77, TREC and the STS-B dev split (the held-out evaluation);
-# 3. four `fewshot train` stages: MultipleNegativesRankingLoss on the pairs (one epoch, batch 64, lr 1e-3,
-#    no duplicate text in a batch), then on a second draw of PAIRS pairs (data seed SEED+1, one epoch, lr
-#    5e-4); the same loss on the span pairs (one epoch, lr 3e-4); CoSENT on STS-B train (EPOCHS2 epochs,
-#    lr 1e-4);
-# 4. the weights stored as float16 (half the size), a model card and recipe.json recording the recipe,
-#    data, seed, the commit each stage ran at, and wall times.
+# 3. `fewshot train` stages: MultipleNegativesRankingLoss on the pairs (stage1: one epoch, batch 64, lr
+#    1e-3, no duplicate text in a batch); then two branches from stage1, each a second MNRL pass over a
+#    second draw of PAIRS pairs (data seed SEED+1; stage1b: batch 64, lr 5e-4; stage1c: batch 256, lr 1e-3),
+#    the same loss on the span pairs (stage2, stage2c: one epoch, lr 3e-4) and two fine-tunes on STS-B train
+#    (EPOCHS2 epochs each): CoSENT at lr 1e-4 (stage3, stage3c) and CosineSimilarityLoss at lr 2e-4
+#    (stage3b, stage3d);
+# 4. the element-wise mean of those four fine-tunes' weights (a uniform model soup: about one point of
+#    Banking77 5-shot over any one of them) stored as float16 (half the size), a model card and
+#    recipe.json recording the recipe, stages, data, seed, the commit each stage ran at, and wall times.
 #
 # Every step is seeded: on the CPU, one seed and one thread count give the same weights twice. A stage
 # whose output folder holds a finished model is skipped and an interrupted one resumes from its last
@@ -93,37 +96,58 @@ stage() {
 
 stage stage1 --model "$WORK/init" --data "$WORK/pairs.jsonl" --loss mnrl --batch-size 64 --lr 1e-3 \
 	--warmup-ratio 0.05 --max-seq-length 64
+# Two branches from stage 1, each: a second MNRL pass over pairs2, the span pairs, then two STS-B fine-tunes.
+sts=(--data "$DATA/similarity/stsbenchmark/sts-train.csv" --format stsb --batch-size 32 --epochs "$EPOCHS2"
+	--max-seq-length 128)
 stage stage1b --model "$WORK/stage1" --data "$WORK/pairs2.jsonl" --loss mnrl --batch-size 64 --lr 5e-4 \
 	--warmup-ratio 0.02 --max-seq-length 64
 stage stage2 --model "$WORK/stage1b" --data "$WORK/crops.jsonl" --loss mnrl --batch-size 64 --lr 3e-4 \
 	--warmup-ratio 0.05 --max-seq-length 64
-stage stage3 --model "$WORK/stage2" --data "$DATA/similarity/stsbenchmark/sts-train.csv" --format stsb \
-	--loss cosent --batch-size 32 --lr 1e-4 --epochs "$EPOCHS2" --max-seq-length 128
+stage stage3 --model "$WORK/stage2" "${sts[@]}" --loss cosent --lr 1e-4
+stage stage3b --model "$WORK/stage2" "${sts[@]}" --loss cosine --lr 2e-4
+stage stage1c --model "$WORK/stage1" --data "$WORK/pairs2.jsonl" --loss mnrl --batch-size 256 --lr 1e-3 \
+	--warmup-ratio 0.02 --max-seq-length 64
+stage stage2c --model "$WORK/stage1c" --data "$WORK/crops.jsonl" --loss mnrl --batch-size 64 --lr 3e-4 \
+	--warmup-ratio 0.05 --max-seq-length 64
+stage stage3c --model "$WORK/stage2c" "${sts[@]}" --loss cosent --lr 1e-4
+stage stage3d --model "$WORK/stage2c" "${sts[@]}" --loss cosine --lr 2e-4
 
-stamp "float16 copy"
+soup=(stage3 stage3b stage3c stage3d)
+stamp "mean of ${soup[*]}, as float16"
 rm -rf "$OUT/model.safetensors"
-$PY scripts/default_model_pack.py "$WORK/stage3" "$OUT"
+$PY scripts/default_model_pack.py "$OUT" "${soup[@]/#/$WORK/}"
+commits=""
+seconds=""
+for name in stage1 stage1b stage2 stage3 stage3b stage1c stage2c stage3c stage3d; do
+	commits+="\"$name\": \"${ran_at[$name]}\", "
+	seconds+="\"$name\": ${took[$name]}, "
+done
 $PY - "$OUT/recipe.json" <<EOF
 import json, sys
 json.dump({
     "recipe": "scripts/train_default_model.sh",
     "commit": "$commit",
-    "stage_commits": {"stage1": "${ran_at[stage1]}", "stage1b": "${ran_at[stage1b]}", "stage2": "${ran_at[stage2]}",
-                      "stage3": "${ran_at[stage3]}"},
+    "stage_commits": {${commits%, }},
     "seed": $SEED,
     "architecture": "BERT, 2 layers, hidden 256, 4 heads, FFN 1024, bert-base-uncased vocabulary, mean pooling, Normalize",
-    "stages": [
-        "fewshot train --loss mnrl --batch-size 64 --lr 1e-3 --warmup-ratio 0.05 --max-seq-length 64: one epoch over $PAIRS positive pairs",
-        "fewshot train --loss mnrl --batch-size 64 --lr 5e-4 --warmup-ratio 0.02 --max-seq-length 64: one epoch over a second draw of $PAIRS positive pairs (data seed $((SEED + 1)))",
-        "fewshot train --loss mnrl --batch-size 64 --lr 3e-4 --warmup-ratio 0.05 --max-seq-length 64: one epoch over $CROPS pairs of two random spans of one sentence",
-        "fewshot train --loss cosent --batch-size 32 --lr 1e-4 --epochs $EPOCHS2 --max-seq-length 128 on STS-B train",
-    ],
+    "stages": {
+        "stage1": "fewshot train --loss mnrl --batch-size 64 --lr 1e-3 --warmup-ratio 0.05 --max-seq-length 64: one epoch over $PAIRS positive pairs (pairs.jsonl, data seed $SEED)",
+        "stage1b": "from stage1: fewshot train --loss mnrl --batch-size 64 --lr 5e-4 --warmup-ratio 0.02 --max-seq-length 64: one epoch over a second draw of $PAIRS positive pairs (pairs2.jsonl, data seed $((SEED + 1)))",
+        "stage2": "from stage1b: fewshot train --loss mnrl --batch-size 64 --lr 3e-4 --warmup-ratio 0.05 --max-seq-length 64: one epoch over $CROPS pairs of two random spans of one sentence",
+        "stage3": "from stage2: fewshot train --loss cosent --batch-size 32 --lr 1e-4 --epochs $EPOCHS2 --max-seq-length 128 on STS-B train",
+        "stage3b": "from stage2: fewshot train --loss cosine --batch-size 32 --lr 2e-4 --epochs $EPOCHS2 --max-seq-length 128 on STS-B train",
+        "stage1c": "from stage1: fewshot train --loss mnrl --batch-size 256 --lr 1e-3 --warmup-ratio 0.02 --max-seq-length 64: one epoch over pairs2.jsonl",
+        "stage2c": "from stage1c: as stage2",
+        "stage3c": "from stage2c: as stage3",
+        "stage3d": "from stage2c: as stage3b",
+        "weights": "the element-wise mean of stage3, stage3b, stage3c and stage3d (a uniform model soup), stored as float16",
+    },
     "data": ["WordNet 3.0 (Princeton WordNet licence)", "CLINC150 train+val (CC BY 3.0)", "SNIPS train (CC0)",
              "STS benchmark train (per-source terms, see the fewshot README)"],
     "held_out": ["Banking77", "TREC", "STS benchmark dev"],
     "device": "$DEVICE",
     "threads": "$THREADS",
-    "seconds": {"stage1": ${took[stage1]}, "stage1b": ${took[stage1b]}, "stage2": ${took[stage2]}, "stage3": ${took[stage3]}},
+    "seconds": {${seconds%, }},
     "weights": "float16",
 }, open(sys.argv[1], "w"), indent=2)
 EOF
@@ -133,8 +157,9 @@ cat >"$OUT/README.md" <<CARD
 A small sentence-transformers model (BERT, 2 layers, hidden 256, mean pooling, normalised 256-d
 embeddings) trained from random initialisation by fewshot's own trainer with
 scripts/train_default_model.sh: MultipleNegativesRankingLoss on positive pairs from WordNet 3.0, CLINC150,
-SNIPS and STS-B train (two passes over separate draws), then on pairs of spans of one sentence, then CoSENT on
-STS-B train. recipe.json records the seed, data, the commit each stage ran at and wall times. Banking77, TREC and the STS-B dev split were held out for
+SNIPS and STS-B train, then (in two branches with different batch sizes) on a second draw of pairs and on
+pairs of spans of one sentence, then fine-tuned on STS-B train with CoSENT and with CosineSimilarityLoss;
+the weights are the mean of those four fine-tunes. recipe.json records the seed, data, the commit each stage ran at and wall times. Banking77, TREC and the STS-B dev split were held out for
 evaluation; the fewshot README shows the measured quality beside a TF-IDF baseline. Pretrained hub
 models such as all-MiniLM-L6-v2 are far stronger.
 
