@@ -96,21 +96,21 @@ stage() {
 
 stage stage1 --model "$WORK/init" --data "$WORK/pairs.jsonl" --loss mnrl --batch-size 64 --lr 1e-3 \
 	--warmup-ratio 0.05 --max-seq-length 64
-# Two branches from stage 1, each: a second MNRL pass over pairs2, the span pairs, then two STS-B fine-tunes.
 sts=(--data "$DATA/similarity/stsbenchmark/sts-train.csv" --format stsb --batch-size 32 --epochs "$EPOCHS2"
 	--max-seq-length 128)
-stage stage1b --model "$WORK/stage1" --data "$WORK/pairs2.jsonl" --loss mnrl --batch-size 64 --lr 5e-4 \
-	--warmup-ratio 0.02 --max-seq-length 64
-stage stage2 --model "$WORK/stage1b" --data "$WORK/crops.jsonl" --loss mnrl --batch-size 64 --lr 3e-4 \
-	--warmup-ratio 0.05 --max-seq-length 64
-stage stage3 --model "$WORK/stage2" "${sts[@]}" --loss cosent --lr 1e-4
-stage stage3b --model "$WORK/stage2" "${sts[@]}" --loss cosine --lr 2e-4
-stage stage1c --model "$WORK/stage1" --data "$WORK/pairs2.jsonl" --loss mnrl --batch-size 256 --lr 1e-3 \
-	--warmup-ratio 0.02 --max-seq-length 64
-stage stage2c --model "$WORK/stage1c" --data "$WORK/crops.jsonl" --loss mnrl --batch-size 64 --lr 3e-4 \
-	--warmup-ratio 0.05 --max-seq-length 64
-stage stage3c --model "$WORK/stage2c" "${sts[@]}" --loss cosent --lr 1e-4
-stage stage3d --model "$WORK/stage2c" "${sts[@]}" --loss cosine --lr 2e-4
+# branch B S2 S3 S3B BATCH LR: from stage 1, a second MNRL pass over pairs2 at BATCH and LR (stage B), the
+# span pairs (S2), and two STS-B fine-tunes of that: CoSENT (S3) and CosineSimilarityLoss (S3B).
+branch() {
+	local b=$1 s2=$2 s3=$3 s3b=$4 batch=$5 lr=$6
+	stage "$b" --model "$WORK/stage1" --data "$WORK/pairs2.jsonl" --loss mnrl --batch-size "$batch" --lr "$lr" \
+		--warmup-ratio 0.02 --max-seq-length 64
+	stage "$s2" --model "$WORK/$b" --data "$WORK/crops.jsonl" --loss mnrl --batch-size 64 --lr 3e-4 \
+		--warmup-ratio 0.05 --max-seq-length 64
+	stage "$s3" --model "$WORK/$s2" "${sts[@]}" --loss cosent --lr 1e-4
+	stage "$s3b" --model "$WORK/$s2" "${sts[@]}" --loss cosine --lr 2e-4
+}
+branch stage1b stage2 stage3 stage3b 64 5e-4
+branch stage1c stage2c stage3c stage3d 256 1e-3
 
 soup=(stage3 stage3b stage3c stage3d)
 stamp "mean of ${soup[*]}, as float16"
