@@ -68,11 +68,13 @@ common=(--device "$DEVICE" --threads "$THREADS" --seed "$SEED" --save-every 500 
 commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- . ':!model/defaultmodel/files' 2>/dev/null || commit="$commit (with uncommitted changes)"
 declare -A took ran_at
+order=() # the stages in the order they ran, for recipe.json
 
 # stage NAME ARGS...: fewshot train --out $WORK/NAME ARGS..., skipped when finished, resumed when interrupted.
 stage() {
 	local name=$1 out=$WORK/$1 t=$SECONDS
 	shift
+	order+=("$name")
 	if [ -f "$out/model.safetensors" ]; then
 		stamp "$name: finished before, kept"
 		took[$name]=$(cat "$out/wall_seconds" 2>/dev/null || echo null)
@@ -118,7 +120,7 @@ rm -rf "$OUT/model.safetensors"
 $PY scripts/default_model_pack.py "$OUT" "${soup[@]/#/$WORK/}"
 commits=""
 seconds=""
-for name in stage1 stage1b stage2 stage3 stage3b stage1c stage2c stage3c stage3d; do
+for name in "${order[@]}"; do
 	commits+="\"$name\": \"${ran_at[$name]}\", "
 	seconds+="\"$name\": ${took[$name]}, "
 done

@@ -127,13 +127,7 @@ func benchLinearTrain(b *testing.B, m, k, n int64, onednn bool) {
 	step := func() error {
 		s := NewScope()
 		defer s.Close()
-		var y *Tensor
-		if onednn {
-			y = s.OneDNNLinear(x, w, bias)
-		} else {
-			y = s.Linear(x, w, bias)
-		}
-		loss := s.Sum(s.Mul(y, c), false)
+		loss := s.Sum(s.Mul(trainingLinear(s, onednn, x, w, bias), c), false)
 		if err := s.Err(); err != nil {
 			return err
 		}

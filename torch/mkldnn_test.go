@@ -81,12 +81,7 @@ func TestOneDNNLinearMatchesLinear(t *testing.T) {
 		for _, p := range []*Tensor{x, w, b} {
 			require.NoError(t, p.SetRequiresGrad(true))
 		}
-		var y *Tensor
-		if onednn {
-			y = s.OneDNNLinear(x, w, b)
-		} else {
-			y = s.Linear(x, w, b)
-		}
+		y := trainingLinear(s, onednn, x, w, b)
 		loss := s.Sum(s.Mul(y, c), false)
 		require.NoError(t, s.Err())
 		require.NoError(t, loss.Backward())
@@ -310,4 +305,12 @@ func TestPackLinearConcurrent(t *testing.T) {
 	for err := range errs {
 		assert.NoError(t, err)
 	}
+}
+
+// trainingLinear is the linear layer a training step uses: oneDNN's (OneDNNLinear) or libtorch's (Linear).
+func trainingLinear(s *Scope, onednn bool, x, w, b *Tensor) *Tensor {
+	if onednn {
+		return s.OneDNNLinear(x, w, b)
+	}
+	return s.Linear(x, w, b)
 }
