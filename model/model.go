@@ -339,7 +339,7 @@ func (m *Model) Tokenize(texts []string) (Batch, error) {
 	return BatchFromEncodings(encs, m.Tokenizer.PadID()), nil
 }
 
-// Embed implements siamese.Embedder with default options (batch 32, no extra normalisation).
+// Embed implements classify.Embedder with default options (batch 32, no extra normalisation).
 func (m *Model) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	return m.Encode(ctx, texts, EncodeOptions{})
 }

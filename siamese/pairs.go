@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/internal/seeded"
 )
 
 // PairStrategy names how GeneratePairs balances positive and negative pairs.
@@ -123,7 +124,7 @@ func GeneratePairs(examples []dataset.Example, opts PairOptions) ([]dataset.Pair
 			cand = append(cand, [2]int32{int32(i), int32(j)})
 		}
 	}
-	rng := newRNG(opts.Seed)
+	rng := seeded.New(opts.Seed)
 	rng.Shuffle(len(cand), func(a, b int) { cand[a], cand[b] = cand[b], cand[a] })
 	limit := -1
 	if opts.MaxPairs > 0 {
@@ -179,7 +180,7 @@ func anchoredPairs(examples []dataset.Example, ids []int, byClass [][]int, opts 
 			}
 		}
 	}
-	rng := newRNG(opts.Seed)
+	rng := seeded.New(opts.Seed)
 	out := make([]dataset.Pair, 0, 2*opts.NumIterations*n)
 	for r := 0; r < opts.NumIterations; r++ {
 		for i, ex := range examples {
@@ -301,7 +302,7 @@ func GenerateTriplets(examples []dataset.Example, opts TripletOptions) ([]datase
 		return nil, errors.New("triplets: every label has a single example: no positives")
 	}
 	n := len(examples)
-	rng := newRNG(opts.Seed)
+	rng := seeded.New(opts.Seed)
 	out := make([]dataset.Triplet, 0, rounds*anchors)
 	for r := 0; r < rounds; r++ {
 		for i, ex := range examples {
@@ -339,7 +340,7 @@ func GroupByLabelBatches(labels []string, p, k int, seed uint64) ([][]int, error
 	if err != nil {
 		return nil, fmt.Errorf("group-by-label batches: %w", err)
 	}
-	rng := newRNG(seed)
+	rng := seeded.New(seed)
 	groups := make([][][]int, len(byClass))
 	eligible := 0
 	for c, members := range byClass {
@@ -399,7 +400,7 @@ func NoDuplicatesBatches(items [][]string, batchSize int, seed uint64, dropLast 
 	for i := range order {
 		order[i] = i
 	}
-	rng := newRNG(seed)
+	rng := seeded.New(seed)
 	rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 	used := make([]bool, len(order))
 	start, left := 0, len(order)

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 // smallSet: A = {a1, a2, a3}, B = {b1, b2}, C = {c1}; a text's first letter

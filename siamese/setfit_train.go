@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
 
 // HeadFileName is the file TrainSetFit writes the fitted classification head to, in the output folder.
@@ -28,7 +30,7 @@ type SetFitConfig struct {
 	Loss Loss
 	// Head is the classifier fitted on the fine-tuned embeddings of the examples; nil means LogReg,
 	// SetFit's default.
-	Head SaveableClassifier
+	Head classify.SaveableClassifier
 }
 
 // SetFitTrainResult describes a TrainSetFit run.
@@ -39,7 +41,7 @@ type SetFitTrainResult struct {
 	Examples, Rows int
 	// Head is the fitted head, HeadPath the file it was saved to, and ModelID the ID of the saved
 	// model recorded in it.
-	Head     SaveableClassifier
+	Head     classify.SaveableClassifier
 	HeadPath string
 	ModelID  string
 }
@@ -62,7 +64,7 @@ func TrainSetFit(ctx context.Context, m *model.Model, examples []dataset.Example
 	}
 	if cfg.Shots > 0 {
 		var err error
-		if examples, err = SamplePerLabel(examples, cfg.Shots, tc.Seed); err != nil {
+		if examples, err = eval.SamplePerLabel(examples, cfg.Shots, tc.Seed); err != nil {
 			return nil, fmt.Errorf("setfit: %w", err)
 		}
 	}
@@ -72,7 +74,7 @@ func TrainSetFit(ctx context.Context, m *model.Model, examples []dataset.Example
 	}
 	head := cfg.Head
 	if head == nil {
-		head = &LogReg{}
+		head = &classify.LogReg{}
 	}
 	pairs := cfg.Pairs
 	if pairs.Seed == 0 {
@@ -107,7 +109,7 @@ func TrainSetFit(ctx context.Context, m *model.Model, examples []dataset.Example
 	res.ModelID = saved.ID()
 	saved.Close()
 	res.HeadPath = filepath.Join(tc.OutDir, HeadFileName)
-	if err := SaveClassifier(res.HeadPath, head, res.ModelID); err != nil {
+	if err := classify.SaveClassifier(res.HeadPath, head, res.ModelID); err != nil {
 		return res, fmt.Errorf("setfit: %w", err)
 	}
 	return res, nil

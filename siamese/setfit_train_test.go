@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
 
 func toyExamples() []dataset.Example {
@@ -41,7 +43,7 @@ func TestTrainSetFit(t *testing.T) {
 	assert.Equal(t, 5, res.Train.Steps, "one epoch of 40 pairs in batches of 8")
 	assert.Equal(t, filepath.Join(out, HeadFileName), res.HeadPath)
 
-	saved, err := ReadSavedClassifier(res.HeadPath)
+	saved, err := classify.ReadSavedClassifier(res.HeadPath)
 	require.NoError(t, err)
 	assert.Equal(t, "logreg", saved.Method)
 	assert.Equal(t, []string{"animal", "vehicle"}, saved.Labels)
@@ -57,7 +59,7 @@ func TestTrainSetFit(t *testing.T) {
 	assert.Equal(t, reloaded.ID(), saved.EmbedderID)
 	require.NoError(t, os.Rename(aside, res.HeadPath))
 
-	sampled, err := SamplePerLabel(toyExamples(), 4, 42)
+	sampled, err := eval.SamplePerLabel(toyExamples(), 4, 42)
 	require.NoError(t, err)
 	texts, labels := make([]string, len(sampled)), make([]string, len(sampled))
 	for i, ex := range sampled {
@@ -66,7 +68,7 @@ func TestTrainSetFit(t *testing.T) {
 	fit := func(e *model.Model) [][]float64 {
 		emb, err := e.Encode(context.Background(), texts, model.EncodeOptions{})
 		require.NoError(t, err)
-		lr := &LogReg{}
+		lr := &classify.LogReg{}
 		require.NoError(t, lr.Fit(emb, labels))
 		w, _ := lr.Weights()
 		return w

@@ -17,6 +17,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/fewshot-go/fewshot/internal/seeded"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/siamese/augment"
 	"github.com/fewshot-go/fewshot/torch"
@@ -454,7 +455,7 @@ func (t *trainer) batches(e int) ([][]int, error) {
 	case OrderNoDuplicates:
 		out, err = NoDuplicatesBatches(t.texts, t.cfg.BatchSize, seed, false)
 	default:
-		r := rand.New(rand.NewPCG(seed, pcgStream))
+		r := seeded.New(seed)
 		perm := r.Perm(len(t.data.Rows))
 		for s := 0; s < len(perm); s += t.cfg.BatchSize {
 			out = append(out, perm[s:min(s+t.cfg.BatchSize, len(perm))])

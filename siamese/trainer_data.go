@@ -6,7 +6,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 // DataKind names what a training file holds.

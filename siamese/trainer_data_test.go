@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/dataset"
 	"github.com/fewshot-go/fewshot/torch"
 )
 

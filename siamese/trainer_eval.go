@@ -3,8 +3,10 @@ package siamese
 import (
 	"context"
 
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 	"github.com/fewshot-go/fewshot/torch"
 )
 
@@ -32,7 +34,7 @@ func (e *STSEvaluator) HigherIsBetter() bool { return true }
 
 // Evaluate implements Evaluator.
 func (e *STSEvaluator) Evaluate(ctx context.Context, m *model.Model) (map[string]float64, error) {
-	r, err := EvaluateSTS(ctx, m, e.Pairs)
+	r, err := eval.EvaluateSTS(ctx, m, e.Pairs)
 	if err != nil {
 		return nil, err
 	}
@@ -43,9 +45,9 @@ func (e *STSEvaluator) Evaluate(ctx context.Context, m *model.Model) (map[string
 // metric is "accuracy".
 type EpisodeEvaluator struct {
 	Texts, Labels []string
-	Config        EpisodeConfig
+	Config        eval.EpisodeConfig
 	// NewClassifier makes each episode's head; nil means a cosine Prototype.
-	NewClassifier func() Classifier
+	NewClassifier func() classify.Classifier
 }
 
 // Metric implements Evaluator.
@@ -62,9 +64,9 @@ func (e *EpisodeEvaluator) Evaluate(ctx context.Context, m *model.Model) (map[st
 	}
 	nc := e.NewClassifier
 	if nc == nil {
-		nc = func() Classifier { return &Prototype{} }
+		nc = func() classify.Classifier { return &classify.Prototype{} }
 	}
-	r, err := EvaluateEpisodes(ctx, emb, e.Labels, e.Config, nc)
+	r, err := eval.EvaluateEpisodes(ctx, emb, e.Labels, e.Config, nc)
 	if err != nil {
 		return nil, err
 	}

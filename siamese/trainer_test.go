@@ -16,9 +16,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/model/safetensors"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 	"github.com/fewshot-go/fewshot/torch"
 )
 
@@ -63,7 +65,8 @@ func heldOutLoss(t *testing.T, m *model.Model, data TrainData) float64 {
 	require.NoError(t, err)
 	sum := 0.0
 	for i, r := range data.Rows {
-		c := cosine(ea[i], eb[i])
+		c, err := classify.CosineSimilarity(ea[i], eb[i])
+		require.NoError(t, err)
 		d := c - float64(r.Score)
 		sum += d * d
 	}
@@ -298,7 +301,7 @@ func TestSTSAndLossEvaluators(t *testing.T) {
 	m, err := model.Load(out, model.LoadOptions{})
 	require.NoError(t, err)
 	defer m.Close()
-	sts, err := EvaluateSTS(context.Background(), m, pairs)
+	sts, err := eval.EvaluateSTS(context.Background(), m, pairs)
 	require.NoError(t, err)
 	assert.InDelta(t, sts.Spearman, res.Eval["spearman"], 1e-9)
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fewshot-go/fewshot/siamese"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 // datasetFlags are the dataset reader's options, shared by every command that reads labelled texts
@@ -77,13 +77,13 @@ func addHeadFlags(cmd *cobra.Command, h *headFlags, several bool) {
 	fl.StringVar(&h.method, "method", "prototype", usage)
 	fl.IntVar(&h.k, "k", 1, "neighbours for --method knn")
 	fl.StringVar(&h.metric, "metric", "cosine", "prototype similarity: cosine or euclidean")
-	fl.Float64Var(&h.c, "c", siamese.DefaultLogRegC, "inverse L2 regularisation strength for --method logreg (scikit-learn's C)")
+	fl.Float64Var(&h.c, "c", classify.DefaultLogRegC, "inverse L2 regularisation strength for --method logreg (scikit-learn's C)")
 }
 
 // namedHead is one classification method and a factory of unfitted classifiers.
 type namedHead struct {
 	name string
-	make func() siamese.SaveableClassifier
+	make func() classify.SaveableClassifier
 }
 
 // heads parses --method (a comma-separated list when several is set) and checks the options.
@@ -91,8 +91,8 @@ func (h *headFlags) heads(several bool) ([]namedHead, error) {
 	if h.k < 1 {
 		return nil, usageError{fmt.Errorf("--k %d: must be at least 1", h.k)}
 	}
-	metric := siamese.Metric(strings.ToLower(h.metric))
-	if metric != siamese.MetricCosine && metric != siamese.MetricEuclidean {
+	metric := classify.Metric(strings.ToLower(h.metric))
+	if metric != classify.MetricCosine && metric != classify.MetricEuclidean {
 		return nil, usageError{fmt.Errorf("--metric %q: want cosine or euclidean", h.metric)}
 	}
 	if !(h.c > 0) {
@@ -106,17 +106,11 @@ func (h *headFlags) heads(several bool) ([]namedHead, error) {
 			return nil, usageError{fmt.Errorf("--method %q: %s given twice", h.method, name)}
 		}
 		seen[name] = true
-		k, c := h.k, h.c
-		switch name {
-		case "prototype":
-			out = append(out, namedHead{name, func() siamese.SaveableClassifier { return &siamese.Prototype{Metric: metric} }})
-		case "knn":
-			out = append(out, namedHead{name, func() siamese.SaveableClassifier { return &siamese.KNN{K: k} }})
-		case "logreg":
-			out = append(out, namedHead{name, func() siamese.SaveableClassifier { return &siamese.LogReg{C: c} }})
-		default:
+		newHead, err := classify.HeadFactory(name, classify.HeadOptions{K: h.k, Metric: metric, C: h.c})
+		if err != nil {
 			return nil, usageError{fmt.Errorf("--method %q: want prototype, knn or logreg", name)}
 		}
+		out = append(out, namedHead{name, newHead})
 	}
 	if len(out) > 1 && !several {
 		return nil, usageError{fmt.Errorf("--method %q: give one method", h.method)}
@@ -185,7 +179,7 @@ func newJSONEncoder(w io.Writer) *json.Encoder {
 }
 
 // topK keeps the k best scores (all when k is 0).
-func topK(s []siamese.LabelScore, k int) []siamese.LabelScore {
+func topK(s []classify.LabelScore, k int) []classify.LabelScore {
 	if k > 0 && k < len(s) {
 		return s[:k]
 	}
@@ -242,9 +236,9 @@ vote shares for knn).`,
 
 // classifyRecord is one line of fewshot classify --json.
 type classifyRecord struct {
-	Text   string               `json:"text"`
-	Label  string               `json:"label"`
-	Scores []siamese.LabelScore `json:"scores"`
+	Text   string                `json:"text"`
+	Label  string                `json:"label"`
+	Scores []classify.LabelScore `json:"scores"`
 }
 
 func runClassify(cmd *cobra.Command, f *classifyFlags, args []string) error {
@@ -288,13 +282,13 @@ func runClassify(cmd *cobra.Command, f *classifyFlags, args []string) error {
 	}
 	defer m.Close()
 
-	var clf siamese.Classifier
+	var clf classify.Classifier
 	if f.classifier != "" {
-		if clf, err = siamese.LoadClassifier(f.classifier, m.ID(), &siamese.LogReg{}); err != nil {
+		if clf, err = classify.LoadClassifier(f.classifier, m.ID()); err != nil {
 			return fmt.Errorf("--classifier: %w", err)
 		}
 	} else {
-		set, err := siamese.NewSupportSet(ctx, m, support)
+		set, err := classify.NewSupportSet(ctx, m, support)
 		if err != nil {
 			return fmt.Errorf("--support %s: %w", f.support, err)
 		}
@@ -303,13 +297,13 @@ func runClassify(cmd *cobra.Command, f *classifyFlags, args []string) error {
 			return fmt.Errorf("--support %s: %w", f.support, err)
 		}
 		if f.save != "" {
-			if err := siamese.SaveClassifier(f.save, head, m.ID()); err != nil {
+			if err := classify.SaveClassifier(f.save, head, m.ID()); err != nil {
 				return fmt.Errorf("--save-classifier: %w", err)
 			}
 		}
 		clf = head
 	}
-	preds, err := siamese.PredictTexts(ctx, m, clf, texts)
+	preds, err := classify.PredictTexts(ctx, m, clf, texts)
 	if err != nil {
 		return err
 	}

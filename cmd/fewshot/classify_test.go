@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fewshot-go/fewshot/classify"
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/siamese"
 )
 
 // The tiny random models of the model package's test data.
@@ -263,7 +263,7 @@ func TestClassifySaveLoad(t *testing.T) {
 			direct, _, code, err := fsRun(t, "", append([]string{"classify", "--model", fsBERT, "--support", sup, "--method", method, "--save-classifier", path, "--json"}, queries...)...)
 			require.NoError(t, err)
 			require.Equal(t, 0, code)
-			saved, err := siamese.ReadSavedClassifier(path)
+			saved, err := classify.ReadSavedClassifier(path)
 			require.NoError(t, err)
 			assert.Equal(t, method, saved.Method)
 			assert.Equal(t, supportLabels, saved.Labels)
@@ -277,7 +277,7 @@ func TestClassifySaveLoad(t *testing.T) {
 			_, _, code, err = fsRun(t, "", "classify", "--model", fsMPNet, "--classifier", path, "x")
 			require.Error(t, err)
 			assert.Equal(t, 1, code)
-			assert.ErrorIs(t, err, siamese.ErrModelMismatch)
+			assert.ErrorIs(t, err, classify.ErrModelMismatch)
 			assert.ErrorContains(t, err, "another model")
 		})
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fewshot-go/fewshot/dataset"
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
 
 // embedFlags are fewshot embed's flags.

@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fewshot-go/fewshot/siamese"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 )
 
 // tfidfModel is the --model value that selects the TF-IDF baseline in the eval commands.
@@ -21,12 +22,12 @@ func isTFIDF(name string) bool { return strings.EqualFold(name, tfidfModel) }
 
 // evalEmbedder returns the embedder --model names: the TF-IDF baseline fitted on corpus (every text
 // the command sees), or the loaded model. The returned function frees it.
-func evalEmbedder(ctx context.Context, cmd *cobra.Command, f *modelFlags, corpus []string) (siamese.Embedder, func(), error) {
+func evalEmbedder(ctx context.Context, cmd *cobra.Command, f *modelFlags, corpus []string) (classify.Embedder, func(), error) {
 	if isTFIDF(f.model) {
 		if err := setThreads(f.threads); err != nil {
 			return nil, nil, err
 		}
-		tf, err := siamese.NewTFIDF(corpus)
+		tf, err := classify.NewTFIDF(corpus)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--model tfidf: %w", err)
 		}
@@ -139,9 +140,9 @@ func runEvalEpisodes(cmd *cobra.Command, f *evalEpisodesFlags) error {
 		return err
 	}
 	texts, labels := textsAndLabels(ex)
-	cfg := siamese.EpisodeConfig{Way: f.way, Shot: f.shot, Query: f.query, Episodes: f.episodes, Seed: f.seed}
+	cfg := eval.EpisodeConfig{Way: f.way, Shot: f.shot, Query: f.query, Episodes: f.episodes, Seed: f.seed}
 	// Check the configuration against the data before the model runs.
-	if _, err := siamese.SampleEpisodes(labels, siamese.EpisodeConfig{Way: f.way, Shot: f.shot, Query: f.query, Episodes: 1, Seed: f.seed}); err != nil {
+	if _, err := eval.SampleEpisodes(labels, eval.EpisodeConfig{Way: f.way, Shot: f.shot, Query: f.query, Episodes: 1, Seed: f.seed}); err != nil {
 		return fmt.Errorf("--data %s: %w", f.path, err)
 	}
 	e, closeEmb, err := evalEmbedder(ctx, cmd, &f.modelFlags, texts)
@@ -156,7 +157,7 @@ func runEvalEpisodes(cmd *cobra.Command, f *evalEpisodesFlags) error {
 	out := cmd.OutOrStdout()
 	enc := newJSONEncoder(out)
 	for _, h := range heads {
-		res, err := siamese.EvaluateEpisodes(ctx, emb, labels, cfg, func() siamese.Classifier { return h.make() })
+		res, err := eval.EvaluateEpisodes(ctx, emb, labels, cfg, func() classify.Classifier { return h.make() })
 		if err != nil {
 			return fmt.Errorf("%s on --data %s: %w", h.name, f.path, err)
 		}
@@ -218,7 +219,7 @@ holds both: --train-split train --test-split test). --json writes one {"method",
 type setfitRecord struct {
 	Method string `json:"method"`
 	Model  string `json:"model"`
-	siamese.SetFitResult
+	eval.SetFitResult
 }
 
 func runEvalClassify(cmd *cobra.Command, f *evalClassifyFlags) error {
@@ -277,11 +278,11 @@ func runEvalClassify(cmd *cobra.Command, f *evalClassifyFlags) error {
 	for i := range seeds {
 		seeds[i] = uint64(i)
 	}
-	embed := siamese.FrozenEmbedSplits(e)
+	embed := eval.FrozenEmbedSplits(e)
 	out := cmd.OutOrStdout()
 	enc := newJSONEncoder(out)
 	for _, h := range heads {
-		res, err := siamese.EvaluateSetFit(ctx, train, test, f.shots, seeds, embed, func() siamese.Classifier { return h.make() })
+		res, err := eval.EvaluateSetFit(ctx, train, test, f.shots, seeds, embed, func() classify.Classifier { return h.make() })
 		if err != nil {
 			return fmt.Errorf("%s: %w", h.name, err)
 		}
@@ -329,7 +330,7 @@ STS-B's sts-*.csv and SICK.txt are recognised by name (--split TEST picks SICK's
 // stsRecord is fewshot eval sts --json.
 type stsRecord struct {
 	Model string `json:"model"`
-	siamese.STSResult
+	eval.STSResult
 }
 
 func runEvalSTS(cmd *cobra.Command, f *evalSTSFlags) error {
@@ -353,7 +354,7 @@ func runEvalSTS(cmd *cobra.Command, f *evalSTSFlags) error {
 		return err
 	}
 	defer closeEmb()
-	res, err := siamese.EvaluateSTS(ctx, e, pairs)
+	res, err := eval.EvaluateSTS(ctx, e, pairs)
 	if err != nil {
 		return fmt.Errorf("--data %s: %w", f.path, err)
 	}

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/fewshot-go/fewshot/siamese"
 )
 
 type episodesLine struct {
@@ -111,7 +110,7 @@ func TestEvalEpisodesMatchesIndependentPrototype(t *testing.T) {
 		csv.WriteString(texts[i] + "," + labels[i] + "\n")
 	}
 	data := fsFile(t, t.TempDir(), "data.csv", csv.String())
-	cfg := siamese.EpisodeConfig{Way: 2, Shot: 2, Query: 3, Episodes: 25, Seed: 3}
+	cfg := eval.EpisodeConfig{Way: 2, Shot: 2, Query: 3, Episodes: 25, Seed: 3}
 	out, _, code, err := fsRun(t, "", "eval", "episodes", "--model", fsBERT, "--data", data, "--way", "2", "--shot", "2",
 		"--query", "3", "--episodes", "25", "--seed", "3", "--json")
 	require.NoError(t, err)
@@ -120,7 +119,7 @@ func TestEvalEpisodesMatchesIndependentPrototype(t *testing.T) {
 	require.Len(t, got, 1)
 
 	emb := fsEncode(t, fsBERT, texts)
-	episodes, err := siamese.SampleEpisodes(labels, cfg)
+	episodes, err := eval.SampleEpisodes(labels, cfg)
 	require.NoError(t, err)
 	total := 0.0
 	for _, ep := range episodes {

@@ -7,8 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fewshot-go/fewshot/siamese"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 )
 
 // evalZeroshotFlags are fewshot eval zeroshot's flags.
@@ -111,14 +112,14 @@ func runEvalZeroshot(cmd *cobra.Command, f *evalZeroshotFlags) error {
 		sort.Strings(unknown)
 		return usageError{fmt.Errorf("--label-names names %q, not a label of --data %s (labels: %s)", unknown, f.path, strings.Join(labels, ", "))}
 	}
-	zopt := siamese.ZeroShotOptions{Templates: f.templates, Descriptions: names}
-	corpus := append(append([]string(nil), texts...), siamese.LabelSentences(labels, zopt)...)
+	zopt := classify.ZeroShotOptions{Templates: f.templates, Descriptions: names}
+	corpus := append(append([]string(nil), texts...), classify.LabelSentences(labels, zopt)...)
 	e, closeEmb, err := evalEmbedder(ctx, cmd, &f.modelFlags, corpus)
 	if err != nil {
 		return err
 	}
 	defer closeEmb()
-	zs, err := siamese.NewZeroShot(ctx, e, labels, zopt)
+	zs, err := classify.NewZeroShot(ctx, e, labels, zopt)
 	if err != nil {
 		return err
 	}
@@ -130,11 +131,11 @@ func runEvalZeroshot(cmd *cobra.Command, f *evalZeroshotFlags) error {
 	for i, p := range preds {
 		pred[i] = p.Label
 	}
-	acc, err := siamese.Accuracy(gold, pred)
+	acc, err := eval.Accuracy(gold, pred)
 	if err != nil {
 		return err
 	}
-	f1, err := siamese.MacroF1(gold, pred)
+	f1, err := eval.MacroF1(gold, pred)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fewshot-go/fewshot/dataset"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/model/tokenizer"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
 
 // tokenizeFlags are fewshot tokenize's flags.

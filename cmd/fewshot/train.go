@@ -7,10 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/siamese"
 	"github.com/fewshot-go/fewshot/siamese/augment"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
 
 // trainFlags are the flags fewshot train and fewshot train setfit share.
@@ -426,7 +428,7 @@ func (f *trainCmdFlags) episodeEvaluator(ex []dataset.Example) (siamese.Evaluato
 	}
 	texts, labels := textsAndLabels(ex)
 	return &siamese.EpisodeEvaluator{Texts: texts, Labels: labels,
-		Config: siamese.EpisodeConfig{Way: way, Shot: f.evalShot, Query: f.evalQuery, Episodes: f.evalEpisodes, Seed: f.seed}}, nil
+		Config: eval.EpisodeConfig{Way: way, Shot: f.evalShot, Query: f.evalQuery, Episodes: f.evalEpisodes, Seed: f.seed}}, nil
 }
 
 // setfitFlags are fewshot train setfit's own flags.
@@ -514,9 +516,9 @@ func runSetFit(cmd *cobra.Command, f *setfitFlags) error {
 }
 
 // headAccuracy scores the fitted head on labelled texts.
-func headAccuracy(cmd *cobra.Command, m *model.Model, head siamese.Classifier, ex []dataset.Example) (float64, error) {
+func headAccuracy(cmd *cobra.Command, m *model.Model, head classify.Classifier, ex []dataset.Example) (float64, error) {
 	texts, gold := textsAndLabels(ex)
-	preds, err := siamese.PredictTexts(commandContext(cmd), m, head, texts)
+	preds, err := classify.PredictTexts(commandContext(cmd), m, head, texts)
 	if err != nil {
 		return 0, fmt.Errorf("--eval: %w", err)
 	}
@@ -524,7 +526,7 @@ func headAccuracy(cmd *cobra.Command, m *model.Model, head siamese.Classifier, e
 	for i, p := range preds {
 		pred[i] = p.Label
 	}
-	acc, err := siamese.Accuracy(gold, pred)
+	acc, err := eval.Accuracy(gold, pred)
 	if err != nil {
 		return 0, fmt.Errorf("--eval: %w", err)
 	}

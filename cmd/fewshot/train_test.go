@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fewshot-go/fewshot/classify"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/siamese"
 )
@@ -105,7 +106,7 @@ func TestTrainSetFitCommand(t *testing.T) {
 	require.NotNil(t, s.Accuracy)
 	assert.GreaterOrEqual(t, *s.Accuracy, 0.0)
 	assert.LessOrEqual(t, *s.Accuracy, 1.0)
-	saved, err := siamese.ReadSavedClassifier(s.Head)
+	saved, err := classify.ReadSavedClassifier(s.Head)
 	require.NoError(t, err)
 	assert.Equal(t, "prototype", saved.Method)
 	assert.Equal(t, s.ModelID, saved.EmbedderID)

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fewshot-go/fewshot/classify"
 	"github.com/spf13/cobra"
-
-	"github.com/fewshot-go/fewshot/siamese"
 )
 
 // zeroshotFlags are fewshot zeroshot's flags.
@@ -76,9 +75,9 @@ func checkTemplates(templates []string) error {
 
 // zeroshotRecord is one line of fewshot zeroshot --json.
 type zeroshotRecord struct {
-	Text     string               `json:"text"`
-	Labels   []siamese.LabelScore `json:"labels"`
-	Selected *[]string            `json:"selected,omitempty"`
+	Text     string                `json:"text"`
+	Labels   []classify.LabelScore `json:"labels"`
+	Selected *[]string             `json:"selected,omitempty"`
 }
 
 // parseLabelList splits --labels.
@@ -189,7 +188,7 @@ func runZeroshot(cmd *cobra.Command, f *zeroshotFlags, args []string) error {
 		return err
 	}
 	defer m.Close()
-	zs, err := siamese.NewZeroShot(ctx, m, labels, siamese.ZeroShotOptions{
+	zs, err := classify.NewZeroShot(ctx, m, labels, classify.ZeroShotOptions{
 		Templates:     f.templates,
 		Descriptions:  desc,
 		Probabilities: f.probabilities,
@@ -231,7 +230,7 @@ func runZeroshot(cmd *cobra.Command, f *zeroshotFlags, args []string) error {
 
 // printRanking writes a text and its ranked labels, one a line; in multi-label mode the selected
 // labels are marked with *.
-func printRanking(w io.Writer, text string, p siamese.Prediction, multi bool, width int) error {
+func printRanking(w io.Writer, text string, p classify.Prediction, multi bool, width int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", oneLine(text))
 	selected := map[string]bool{}

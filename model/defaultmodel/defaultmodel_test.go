@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fewshot-go/fewshot/classify"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/model/defaultmodel"
-	"github.com/fewshot-go/fewshot/siamese"
 )
 
 // The shipped folder is a sentence-transformers folder within the size the project allows, and records
@@ -148,9 +148,9 @@ func TestDefaultModelSimilarities(t *testing.T) {
 	for _, c := range cases {
 		emb, err := m.Embed(context.Background(), []string{c.anchor, c.paraphrase, c.unrelated})
 		require.NoError(t, err)
-		para, err := siamese.CosineSimilarity(emb[0], emb[1])
+		para, err := classify.CosineSimilarity(emb[0], emb[1])
 		require.NoError(t, err)
-		other, err := siamese.CosineSimilarity(emb[0], emb[2])
+		other, err := classify.CosineSimilarity(emb[0], emb[2])
 		require.NoError(t, err)
 		assert.Greater(t, para, other+0.05, "%q: paraphrase %.3f, unrelated %.3f", c.anchor, para, other)
 	}

@@ -1,19 +1,14 @@
-package siamese
+package eval
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
+
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/internal/seeded"
 )
-
-// pcgStream is the second PCG seed word; with it a single uint64 seed
-// selects the generator.
-const pcgStream = 0x9e3779b97f4a7c15
-
-// newRNG returns the package's seeded generator: math/rand/v2 PCG.
-func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, pcgStream)) }
 
 // EpisodeConfig configures episodic k-way n-shot evaluation.
 type EpisodeConfig struct {
@@ -99,7 +94,7 @@ func SampleEpisodes(labels []string, cfg EpisodeConfig) ([]Episode, error) {
 		return nil, fmt.Errorf("episodes: way %d is more than the %d classes (of %d) that have at least shot+query = %d examples",
 			cfg.Way, len(eligible), len(byClass), need)
 	}
-	rng := newRNG(cfg.Seed)
+	rng := seeded.New(cfg.Seed)
 	out := make([]Episode, cfg.Episodes)
 	classes := append([]string(nil), eligible...)
 	for e := range out {
@@ -132,7 +127,7 @@ func SampleEpisodes(labels []string, cfg EpisodeConfig) ([]Episode, error) {
 // fits a fresh classifier from newClassifier on the support embeddings and
 // scores it on the query embeddings. It returns the mean accuracy and its
 // 95% confidence half-width. ctx is checked between episodes.
-func EvaluateEpisodes(ctx context.Context, emb [][]float32, labels []string, cfg EpisodeConfig, newClassifier func() Classifier) (EpisodeResult, error) {
+func EvaluateEpisodes(ctx context.Context, emb [][]float32, labels []string, cfg EpisodeConfig, newClassifier func() classify.Classifier) (EpisodeResult, error) {
 	if len(emb) != len(labels) {
 		return EpisodeResult{}, fmt.Errorf("episodes: %d embeddings but %d labels", len(emb), len(labels))
 	}
@@ -161,7 +156,7 @@ func EvaluateEpisodes(ctx context.Context, emb [][]float32, labels []string, cfg
 	return EpisodeResult{Accuracy: mean, CI95: ci, Episodes: cfg.Episodes, Way: cfg.Way, Shot: cfg.Shot, Query: cfg.Query, PerEpisode: accs}, nil
 }
 
-func runEpisode(emb [][]float32, labels []string, ep Episode, c Classifier) (float64, error) {
+func runEpisode(emb [][]float32, labels []string, ep Episode, c classify.Classifier) (float64, error) {
 	if c == nil {
 		return 0, errors.New("classifier factory returned nil")
 	}

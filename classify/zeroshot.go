@@ -1,4 +1,4 @@
-package siamese
+package classify
 
 import (
 	"context"
@@ -121,7 +121,7 @@ func NewZeroShot(ctx context.Context, e Embedder, labels []string, opts ZeroShot
 	}
 
 	templates := max(len(opts.Templates), 1)
-	emb, err := checkedEmbed(ctx, e, LabelSentences(labels, opts))
+	emb, err := Embed(ctx, e, LabelSentences(labels, opts))
 	if err != nil {
 		return nil, fmt.Errorf("zero-shot labels: %w", err)
 	}
@@ -153,7 +153,7 @@ func (z *ZeroShot) Classify(ctx context.Context, texts []string) ([]Prediction, 
 	if len(texts) == 0 {
 		return nil, nil
 	}
-	emb, err := checkedEmbed(ctx, z.embedder, texts)
+	emb, err := Embed(ctx, z.embedder, texts)
 	if err != nil {
 		return nil, fmt.Errorf("zero-shot classify: %w", err)
 	}

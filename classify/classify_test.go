@@ -1,4 +1,4 @@
-package siamese
+package classify
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 // fakeEmbedder returns fixed vectors per text and records its calls.
@@ -387,14 +387,19 @@ func TestSaveLoad(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"method":"logreg"`)
 	assert.Contains(t, string(data), `"weights":[[-1,2],[1,-2]],"bias":[0.5,-0.5]`)
-	_, err = LoadClassifier(path, "model-A")
-	assert.ErrorContains(t, err, `unknown method "logreg"`)
+	// LoadClassifier knows logreg itself; an extra head of the same method takes precedence.
+	builtin, err := LoadClassifier(path, "model-A")
+	require.NoError(t, err)
+	require.IsType(t, &LogReg{}, builtin)
 	loaded, err := LoadClassifier(path, "model-A", &linearHead{})
 	require.NoError(t, err)
-	p, err := loaded.Predict([][]float32{{1, 0}})
-	require.NoError(t, err)
-	// logits: neg -1+0.5 = -0.5, pos 1-0.5 = 0.5.
-	assert.Equal(t, "pos", p[0].Label)
+	require.IsType(t, &linearHead{}, loaded)
+	for _, c := range []Classifier{builtin, loaded} {
+		p, err := c.Predict([][]float32{{1, 0}})
+		require.NoError(t, err)
+		// logits: neg -1+0.5 = -0.5, pos 1-0.5 = 0.5.
+		assert.Equal(t, "pos", p[0].Label)
+	}
 
 	// Overwriting keeps one file.
 	require.NoError(t, SaveClassifier(path, head, "model-C"))
@@ -443,4 +448,31 @@ func TestSaveLoadErrors(t *testing.T) {
 	}
 	_, err := LoadClassifier(filepath.Join(dir, "absent.json"), "m")
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestHeadByName(t *testing.T) {
+	assert.Equal(t, []string{"prototype", "knn", "logreg"}, HeadNames())
+	cases := []struct {
+		name string
+		opts HeadOptions
+		want SaveableClassifier
+	}{
+		{"prototype", HeadOptions{Metric: MetricEuclidean, K: 9, C: 3}, &Prototype{Metric: MetricEuclidean}},
+		{" KNN ", HeadOptions{K: 3}, &KNN{K: 3}},
+		{"logreg", HeadOptions{C: 0.5}, &LogReg{C: 0.5}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := NewHead(tc.name, tc.opts)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, h)
+			f, err := HeadFactory(tc.name, tc.opts)
+			require.NoError(t, err)
+			a, b := f(), f()
+			assert.Equal(t, tc.want, a)
+			assert.NotSame(t, a, b, "a factory makes a fresh head each call")
+		})
+	}
+	_, err := NewHead("svm", HeadOptions{})
+	assert.ErrorContains(t, err, `unknown head "svm" (want prototype, knn, logreg)`)
 }

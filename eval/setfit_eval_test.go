@@ -1,4 +1,4 @@
-package siamese
+package eval
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 func TestSamplePerLabel(t *testing.T) {
@@ -76,7 +77,7 @@ func TestSetFitFrozenEmbedsTestOnce(t *testing.T) {
 		}
 	}
 	e := &fakeEmbedder{id: "frozen", vecs: vecs}
-	res, err := EvaluateSetFit(context.Background(), train, test, 2, nil, FrozenEmbedSplits(e), func() Classifier { return &Prototype{} })
+	res, err := EvaluateSetFit(context.Background(), train, test, 2, nil, FrozenEmbedSplits(e), func() classify.Classifier { return &classify.Prototype{} })
 	require.NoError(t, err)
 	require.Len(t, res.Runs, 10, "seeds 0..9 by default")
 	for i, r := range res.Runs {
@@ -119,8 +120,8 @@ func seedRows(_ context.Context, seed uint64, train []dataset.Example, test []st
 type thresholdClassifier struct{}
 
 func (thresholdClassifier) Fit([][]float32, []string) error { return nil }
-func (thresholdClassifier) Predict(emb [][]float32) ([]Prediction, error) {
-	out := make([]Prediction, len(emb))
+func (thresholdClassifier) Predict(emb [][]float32) ([]classify.Prediction, error) {
+	out := make([]classify.Prediction, len(emb))
 	for i, e := range emb {
 		out[i].Label = "b"
 		if e[0] > 0.5 {
@@ -136,7 +137,7 @@ func TestEvaluateSetFitAggregates(t *testing.T) {
 	// Seed 1 predicts a,b,b,b: accuracy 3/4; F1(a) = 2/3, F1(b) = 4/5, macro 11/15.
 	// Seed 2 predicts a,a,b,b: accuracy 1, macro-F1 1.
 	res, err := EvaluateSetFit(context.Background(), train, test, 8, []uint64{1, 2}, seedRows,
-		func() Classifier { return thresholdClassifier{} })
+		func() classify.Classifier { return thresholdClassifier{} })
 	require.NoError(t, err)
 	require.Len(t, res.Runs, 2)
 	assert.InDelta(t, 0.75, res.Runs[0].Accuracy, 1e-12)
@@ -148,7 +149,7 @@ func TestEvaluateSetFitAggregates(t *testing.T) {
 	assert.InDelta(t, (1-11.0/15)/2, res.MacroF1SD, 1e-12)
 
 	ctx := context.Background()
-	newC := func() Classifier { return thresholdClassifier{} }
+	newC := func() classify.Classifier { return thresholdClassifier{} }
 	_, err = EvaluateSetFit(ctx, train, nil, 8, nil, seedRows, newC)
 	assert.ErrorContains(t, err, "empty test split")
 	_, err = EvaluateSetFit(ctx, train, test, 8, []uint64{}, seedRows, newC)
@@ -213,10 +214,10 @@ func TestSetFitProtocolOnSNIPS(t *testing.T) {
 	for _, ex := range append(append([]dataset.Example(nil), train...), test...) {
 		corpus = append(corpus, ex.Text)
 	}
-	tf, err := NewTFIDF(corpus)
+	tf, err := classify.NewTFIDF(corpus)
 	require.NoError(t, err)
 	res, err := EvaluateSetFit(context.Background(), train, test, 8, nil, FrozenEmbedSplits(tf),
-		func() Classifier { return &Prototype{} })
+		func() classify.Classifier { return &classify.Prototype{} })
 	require.NoError(t, err)
 	t.Logf("accuracy %.3f (sd %.3f), macro-F1 %.3f", res.AccuracyMean, res.AccuracySD, res.MacroF1Mean)
 	require.Len(t, res.Runs, 10)
@@ -243,7 +244,7 @@ func TestSTSOnSTSbDev(t *testing.T) {
 		pairs = append(pairs, dataset.Pair{A: f[5], B: f[6], Score: score})
 		corpus = append(corpus, f[5], f[6])
 	}
-	tf, err := NewTFIDF(corpus)
+	tf, err := classify.NewTFIDF(corpus)
 	require.NoError(t, err)
 	res, err := EvaluateSTS(context.Background(), tf, pairs)
 	require.NoError(t, err)

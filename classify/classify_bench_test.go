@@ -1,16 +1,19 @@
-package siamese
+package classify_test
 
 import (
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/eval"
 	"github.com/fewshot-go/fewshot/model"
-	"github.com/fewshot-go/fewshot/siamese/dataset"
 )
 
 // supportBenchModel is the tiny random BERT of the model package's test data.
@@ -18,7 +21,7 @@ var supportBenchModel = filepath.Join("..", "model", "testdata", "models", "bert
 
 // callCounter wraps an Embedder and records the texts of every Embed call.
 type callCounter struct {
-	inner Embedder
+	inner classify.Embedder
 	calls [][]string
 }
 
@@ -36,7 +39,7 @@ func banking77Task(tb testing.TB) (support []dataset.Example, queries []string) 
 	dir := sharedDataTB(tb)
 	ex, err := dataset.ReadExamples(filepath.Join(dir, "classification", "banking77", "train.csv"), dataset.Options{})
 	require.NoError(tb, err)
-	support, err = SamplePerLabel(ex, 10, 0)
+	support, err = eval.SamplePerLabel(ex, 10, 0)
 	require.NoError(tb, err)
 	require.Len(tb, support, 770)
 	inSupport := map[string]bool{}
@@ -55,12 +58,16 @@ func banking77Task(tb testing.TB) (support []dataset.Example, queries []string) 
 	return support, queries
 }
 
+// sharedData returns the shared data folder (env FEWSHOT_SHARED_DATA, else
+// ../../shared/data from this package) or skips the test.
+func sharedData(t *testing.T) string {
+	t.Helper()
+	return sharedDataTB(t)
+}
+
 // sharedDataTB is sharedData for tests and benchmarks.
 func sharedDataTB(tb testing.TB) string {
 	tb.Helper()
-	if t, ok := tb.(*testing.T); ok {
-		return sharedData(t)
-	}
 	dir := filepath.Join("..", "..", "shared", "data")
 	if d := os.Getenv("FEWSHOT_SHARED_DATA"); d != "" {
 		dir = d
@@ -81,7 +88,7 @@ func TestSupportEmbeddedOnce(t *testing.T) {
 	defer m.Close()
 	ctx := context.Background()
 	cc := &callCounter{inner: m}
-	set, err := NewSupportSet(ctx, cc, support)
+	set, err := classify.NewSupportSet(ctx, cc, support)
 	require.NoError(t, err)
 	require.Len(t, cc.calls, 1, "support embedded in one call")
 	assert.Len(t, cc.calls[0], 770)
@@ -93,12 +100,12 @@ func TestSupportEmbeddedOnce(t *testing.T) {
 	}
 	fresh, err := m.Embed(ctx, queries) // outside the counter: the reference
 	require.NoError(t, err)
-	for _, c := range []SaveableClassifier{&Prototype{}, &KNN{K: 3}, &LogReg{}} {
+	for _, c := range []classify.SaveableClassifier{&classify.Prototype{}, &classify.KNN{K: 3}, &classify.LogReg{}} {
 		t.Run(c.Method(), func(t *testing.T) {
 			before := len(cc.calls)
 			require.NoError(t, set.Fit(c))
 			assert.Len(t, cc.calls, before, "fitting embeds nothing")
-			preds, err := PredictTexts(ctx, cc, c, queries)
+			preds, err := classify.PredictTexts(ctx, cc, c, queries)
 			require.NoError(t, err)
 			require.Len(t, cc.calls, before+1, "one Embed call for the queries")
 			assert.Equal(t, queries, cc.calls[before], "exactly the queries, once each")
@@ -108,7 +115,7 @@ func TestSupportEmbeddedOnce(t *testing.T) {
 			require.Len(t, preds, 1000)
 			want, err := c.Predict(fresh)
 			require.NoError(t, err)
-			assert.Equal(t, labelsOf(want), labelsOf(preds))
+			assert.Equal(t, classify.LabelsOf(want), classify.LabelsOf(preds))
 		})
 	}
 }
@@ -122,15 +129,15 @@ func BenchmarkClassify77Way(b *testing.B) {
 	defer m.Close()
 	ctx := context.Background()
 	cc := &callCounter{inner: m}
-	set, err := NewSupportSet(ctx, cc, support)
+	set, err := classify.NewSupportSet(ctx, cc, support)
 	require.NoError(b, err)
-	for _, c := range []SaveableClassifier{&Prototype{}, &KNN{K: 3}, &LogReg{}} {
+	for _, c := range []classify.SaveableClassifier{&classify.Prototype{}, &classify.KNN{K: 3}, &classify.LogReg{}} {
 		require.NoError(b, set.Fit(c))
 		b.Run(c.Method(), func(b *testing.B) {
 			before := len(cc.calls)
 			n := 0
 			for b.Loop() {
-				preds, err := PredictTexts(ctx, cc, c, queries)
+				preds, err := classify.PredictTexts(ctx, cc, c, queries)
 				if err != nil || len(preds) != len(queries) {
 					b.Fatalf("predict: %d predictions, %v", len(preds), err)
 				}
@@ -140,4 +147,44 @@ func BenchmarkClassify77Way(b *testing.B) {
 			b.ReportMetric(float64(len(queries))*float64(n)/b.Elapsed().Seconds(), "queries/s")
 		})
 	}
+}
+
+// TestLogRegBanking77Optimum fits a 77-way 10-shot head on TF-IDF vectors of
+// real Banking77 texts and checks the optimum with the independent gradient.
+func TestLogRegBanking77Optimum(t *testing.T) {
+	ex, err := dataset.ReadExamples(filepath.Join(sharedData(t), "classification", "banking77", "train.csv"), dataset.Options{})
+	require.NoError(t, err)
+	sample, err := eval.SamplePerLabel(ex, 10, 0)
+	require.NoError(t, err)
+	require.Len(t, sample, 770)
+	texts := make([]string, len(sample))
+	labels := make([]string, len(sample))
+	for i, e := range sample {
+		texts[i], labels[i] = e.Text, e.Label
+	}
+	tf, err := classify.NewTFIDF(texts)
+	require.NoError(t, err)
+	emb, err := tf.Embed(context.Background(), texts)
+	require.NoError(t, err)
+	start := time.Now()
+	var lr classify.LogReg
+	require.NoError(t, lr.Fit(emb, labels))
+	steps, _ := lr.Iterations()
+	t.Logf("77-way 10-shot, dim %d: %d iterations in %v", len(emb[0]), steps, time.Since(start))
+	w, b := lr.Weights()
+	index := map[string]int{}
+	for i, l := range lr.Labels() {
+		index[l] = i
+	}
+	y := make([]int, len(labels))
+	for i, l := range labels {
+		y[i] = index[l]
+	}
+	_, gw, gb := classify.RefObjective(classify.To64(emb), y, w, b, 1/float64(len(emb)))
+	assert.Less(t, classify.MaxAbs(gw, gb), 1e-6)
+	preds, err := lr.Predict(emb)
+	require.NoError(t, err)
+	acc, err := eval.Accuracy(labels, classify.LabelsOf(preds))
+	require.NoError(t, err)
+	assert.Greater(t, acc, 0.95, "training accuracy of a lightly regularised head")
 }

@@ -1,4 +1,4 @@
-package siamese
+package eval
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 // episodeLabels: c0..c3 with 10 examples each, c4 with 3 (interleaved).
@@ -119,7 +120,7 @@ func TestEvaluateEpisodes(t *testing.T) {
 	cfg := EpisodeConfig{Way: 3, Shot: 2, Query: 3, Episodes: 50, Seed: 1}
 
 	made := 0
-	res, err := EvaluateEpisodes(ctx, sep, labels, cfg, func() Classifier { made++; return &Prototype{} })
+	res, err := EvaluateEpisodes(ctx, sep, labels, cfg, func() classify.Classifier { made++; return &classify.Prototype{} })
 	require.NoError(t, err)
 	assert.Equal(t, 50, made, "a fresh classifier per episode")
 	assert.Equal(t, 1.0, res.Accuracy)
@@ -130,26 +131,26 @@ func TestEvaluateEpisodes(t *testing.T) {
 	// Identical embeddings: every similarity ties, so every query of an
 	// episode gets the same label (the first support example's) and each
 	// episode scores exactly 1/way.
-	res, err = EvaluateEpisodes(ctx, same, labels, cfg, func() Classifier { return &KNN{K: 1} })
+	res, err = EvaluateEpisodes(ctx, same, labels, cfg, func() classify.Classifier { return &classify.KNN{K: 1} })
 	require.NoError(t, err)
 	assert.InDelta(t, 1.0/3, res.Accuracy, 1e-12)
 	assert.InDelta(t, 0, res.CI95, 1e-12)
 
 	// Errors.
-	_, err = EvaluateEpisodes(ctx, sep[:3], labels, cfg, func() Classifier { return &Prototype{} })
+	_, err = EvaluateEpisodes(ctx, sep[:3], labels, cfg, func() classify.Classifier { return &classify.Prototype{} })
 	assert.ErrorContains(t, err, "3 embeddings but 43 labels")
 	_, err = EvaluateEpisodes(ctx, sep, labels, cfg, nil)
 	assert.ErrorContains(t, err, "no classifier factory")
-	_, err = EvaluateEpisodes(ctx, sep, labels, cfg, func() Classifier { return nil })
+	_, err = EvaluateEpisodes(ctx, sep, labels, cfg, func() classify.Classifier { return nil })
 	assert.ErrorContains(t, err, "returned nil")
-	_, err = EvaluateEpisodes(ctx, sep, labels, cfg, func() Classifier { return &KNN{K: -2} })
+	_, err = EvaluateEpisodes(ctx, sep, labels, cfg, func() classify.Classifier { return &classify.KNN{K: -2} })
 	assert.ErrorContains(t, err, "episode 0")
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = EvaluateEpisodes(cancelled, sep, labels, cfg, func() Classifier { return &Prototype{} })
+	_, err = EvaluateEpisodes(cancelled, sep, labels, cfg, func() classify.Classifier { return &classify.Prototype{} })
 	assert.ErrorIs(t, err, context.Canceled)
 	bad := EpisodeConfig{Way: 3, Shot: 2, Query: 3}
-	_, err = EvaluateEpisodes(ctx, sep, labels, bad, func() Classifier { return &Prototype{} })
+	_, err = EvaluateEpisodes(ctx, sep, labels, bad, func() classify.Classifier { return &classify.Prototype{} })
 	assert.ErrorContains(t, err, "at least 1 episode")
 }
 
@@ -196,14 +197,14 @@ func TestEpisodesOnSNIPS(t *testing.T) {
 	for i, ex := range valid {
 		texts[i], labels[i] = ex.Text, ex.Label
 	}
-	tf, err := NewTFIDF(texts)
+	tf, err := classify.NewTFIDF(texts)
 	require.NoError(t, err)
 	emb, err := tf.Embed(context.Background(), texts)
 	require.NoError(t, err)
 	cfg := EpisodeConfig{Way: 5, Shot: 5, Query: 15, Episodes: 200, Seed: 1}
-	for _, c := range []func() Classifier{
-		func() Classifier { return &Prototype{} },
-		func() Classifier { return &KNN{K: 3} },
+	for _, c := range []func() classify.Classifier{
+		func() classify.Classifier { return &classify.Prototype{} },
+		func() classify.Classifier { return &classify.KNN{K: 3} },
 	} {
 		res, err := EvaluateEpisodes(context.Background(), emb, labels, cfg, c)
 		require.NoError(t, err)
@@ -211,4 +212,24 @@ func TestEpisodesOnSNIPS(t *testing.T) {
 		assert.Greater(t, res.Accuracy, 0.6)
 		assert.Less(t, res.CI95, 0.05)
 	}
+}
+
+// TestLogRegEpisodesOnSNIPS: on real data, the head does far better than
+// chance in 5-way 5-shot episodes with the TF-IDF baseline.
+func TestLogRegEpisodesOnSNIPS(t *testing.T) {
+	valid := readSNIPS(t, "valid")
+	texts := make([]string, len(valid))
+	labels := make([]string, len(valid))
+	for i, ex := range valid {
+		texts[i], labels[i] = ex.Text, ex.Label
+	}
+	tf, err := classify.NewTFIDF(texts)
+	require.NoError(t, err)
+	emb, err := tf.Embed(context.Background(), texts)
+	require.NoError(t, err)
+	cfg := EpisodeConfig{Way: 5, Shot: 5, Query: 10, Episodes: 40, Seed: 1}
+	res, err := EvaluateEpisodes(context.Background(), emb, labels, cfg, func() classify.Classifier { return &classify.LogReg{} })
+	require.NoError(t, err)
+	t.Logf("logreg: accuracy %.3f ± %.3f", res.Accuracy, res.CI95)
+	assert.Greater(t, res.Accuracy, 0.6)
 }

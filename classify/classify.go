@@ -1,24 +1,22 @@
-// Package siamese compares sentence embeddings: zero-shot label matching,
-// few-shot classifiers over a support set (class prototypes, k-NN), episodic
-// and SetFit-protocol evaluation, STS evaluation, a TF-IDF baseline embedder,
-// and the pair/triplet/batch sampling that contrastive fine-tuning uses.
+// Package classify labels texts by their sentence embeddings: zero-shot
+// label matching (ZeroShot), few-shot heads fitted on a support set
+// (Prototype, KNN, the logistic-regression LogReg), heads saved to and loaded
+// from JSON (SaveClassifier, LoadClassifier), the vector helpers they share
+// (CosineSimilarity, Normalize, Softmax) and a TF-IDF baseline embedder.
 //
 // Embeddings are [][]float32, one row per text. Everything that needs a model
 // goes through the Embedder interface, so the same code runs on hand-made
 // vectors in tests, on the TF-IDF baseline and on a real sentence-BERT encoder.
-package siamese
+package classify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/dataset"
 )
 
 // Embedder turns texts into embeddings; the model package's encoder and the
@@ -93,33 +91,6 @@ const (
 	// its neighbours' similarities. A negative similarity counts against.
 	WeightDistance Weighting = "distance"
 )
-
-// checkVectors checks that emb is non-empty, that every row has the same
-// non-zero dimension (want, when want > 0) and that no value is NaN or
-// infinite. It returns the dimension. what names the rows in errors.
-func checkVectors(emb [][]float32, want int, what string) (int, error) {
-	if len(emb) == 0 {
-		return 0, fmt.Errorf("no %s embeddings", what)
-	}
-	dim := want
-	if dim <= 0 {
-		dim = len(emb[0])
-	}
-	if dim == 0 {
-		return 0, fmt.Errorf("%s embedding 0 is empty", what)
-	}
-	for i, row := range emb {
-		if len(row) != dim {
-			return 0, fmt.Errorf("%s embedding %d has dimension %d, want %d", what, i, len(row), dim)
-		}
-		for j, v := range row {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return 0, fmt.Errorf("%s embedding %d value %d is %v", what, i, j, v)
-			}
-		}
-	}
-	return dim, nil
-}
 
 // checkSupport validates a support set and returns its sorted distinct
 // labels, the label index of each row and the dimension. When classes is not
@@ -420,28 +391,9 @@ func (k *KNN) Predict(emb [][]float32) ([]Prediction, error) {
 	return out, nil
 }
 
-func dot(a, b []float32) float64 {
-	s := 0.0
-	for i := range a {
-		s += float64(a[i]) * float64(b[i])
-	}
-	return s
-}
-
-func copyRows(rows [][]float32) [][]float32 {
-	if rows == nil {
-		return nil
-	}
-	out := make([][]float32, len(rows))
-	for i, r := range rows {
-		out[i] = append([]float32(nil), r...)
-	}
-	return out
-}
-
-// checkedEmbed calls e.Embed and checks that it returned one finite row per
-// text, all of one dimension.
-func checkedEmbed(ctx context.Context, e Embedder, texts []string) ([][]float32, error) {
+// Embed calls e.Embed and checks that it returned one finite row per text,
+// all of one dimension.
+func Embed(ctx context.Context, e Embedder, texts []string) ([][]float32, error) {
 	emb, err := e.Embed(ctx, texts)
 	if err != nil {
 		return nil, fmt.Errorf("embed %d texts with %s: %w", len(texts), e.ID(), err)
@@ -479,7 +431,7 @@ func NewSupportSet(ctx context.Context, e Embedder, examples []dataset.Example) 
 		}
 		texts[i] = ex.Text
 	}
-	emb, err := checkedEmbed(ctx, e, texts)
+	emb, err := Embed(ctx, e, texts)
 	if err != nil {
 		return nil, fmt.Errorf("support set: %w", err)
 	}
@@ -509,326 +461,9 @@ func PredictTexts(ctx context.Context, e Embedder, c Classifier, texts []string)
 	if len(texts) == 0 {
 		return nil, nil
 	}
-	emb, err := checkedEmbed(ctx, e, texts)
+	emb, err := Embed(ctx, e, texts)
 	if err != nil {
 		return nil, err
 	}
 	return c.Predict(emb)
-}
-
-// ErrModelMismatch is returned (wrapped) when a saved classifier was fitted on
-// embeddings of another model than the one it is loaded for.
-var ErrModelMismatch = errors.New("classifier was fitted on another model's embeddings")
-
-// ClassifierFormat is the "format" value of a saved classifier file.
-const ClassifierFormat = "fewshot-classifier"
-
-// ClassifierFormatVersion is the version of the saved classifier format.
-const ClassifierFormatVersion = 1
-
-// SavedClassifier is the JSON file format of a fitted classifier head. One
-// format serves every method: the common header, then the fields that the
-// method uses (others are omitted).
-//
-//	{"format": "fewshot-classifier", "version": 1, "method": "prototype",
-//	 "embedder_id": "...", "dim": 384, "labels": ["a", "b"],
-//	 "params": {...}, "prototypes": [[...], [...]]}
-//
-// Rows of prototypes, weights and bias follow labels. For a linear head
-// ("method": "logreg") the logits of a query x are weights·x + bias, with
-// weights of shape [len(labels)][dim] (one row per label, also for two
-// labels) and bias of length len(labels).
-type SavedClassifier struct {
-	// Format is ClassifierFormat.
-	Format string `json:"format"`
-	// Version is ClassifierFormatVersion.
-	Version int `json:"version"`
-	// Method names the classifier: "prototype", "knn", "logreg", ...
-	Method string `json:"method"`
-	// EmbedderID is the ID of the model whose embeddings the head was fitted on.
-	EmbedderID string `json:"embedder_id"`
-	// Dim is the embedding dimension.
-	Dim int `json:"dim"`
-	// Labels are the class labels, in the classifier's order.
-	Labels []string `json:"labels"`
-	// Params holds the method's parameters as a JSON object.
-	Params json.RawMessage `json:"params,omitempty"`
-	// Prototypes holds one vector per label (method "prototype").
-	Prototypes [][]float32 `json:"prototypes,omitempty"`
-	// SupportLabels holds the label of each support vector (method "knn").
-	SupportLabels []string `json:"support_labels,omitempty"`
-	// SupportVectors holds the support embeddings (method "knn").
-	SupportVectors [][]float32 `json:"support_vectors,omitempty"`
-	// Weights is a linear head's weight matrix, one row per label.
-	Weights [][]float64 `json:"weights,omitempty"`
-	// Bias is a linear head's bias, one value per label.
-	Bias []float64 `json:"bias,omitempty"`
-}
-
-// SaveableClassifier is a Classifier that can be written to and restored
-// from a SavedClassifier.
-type SaveableClassifier interface {
-	Classifier
-	// Method returns the "method" name recorded in the file.
-	Method() string
-	// State returns the fitted state; Save fills the header fields.
-	State() (*SavedClassifier, error)
-	// Restore sets the classifier to the saved state.
-	Restore(s *SavedClassifier) error
-}
-
-type prototypeParams struct {
-	Metric        Metric  `json:"metric"`
-	Temperature   float64 `json:"temperature"`
-	Probabilities bool    `json:"probabilities"`
-}
-
-// Method returns "prototype".
-func (p *Prototype) Method() string { return "prototype" }
-
-// State returns the fitted prototypes and parameters.
-func (p *Prototype) State() (*SavedClassifier, error) {
-	if p.protos == nil {
-		return nil, errors.New("prototype: not fitted")
-	}
-	m, err := p.metric()
-	if err != nil {
-		return nil, err
-	}
-	t, err := p.temperature(m)
-	if err != nil {
-		return nil, err
-	}
-	params, err := json.Marshal(prototypeParams{Metric: m, Temperature: t, Probabilities: p.Probabilities})
-	if err != nil {
-		return nil, fmt.Errorf("prototype params: %w", err)
-	}
-	return &SavedClassifier{Method: p.Method(), Dim: p.dim, Labels: p.Labels(), Params: params, Prototypes: copyRows(p.protos)}, nil
-}
-
-// Restore loads prototypes and parameters from s.
-func (p *Prototype) Restore(s *SavedClassifier) error {
-	var params prototypeParams
-	if err := decodeParams(s, &params); err != nil {
-		return err
-	}
-	q := Prototype{Metric: params.Metric, Temperature: params.Temperature, Probabilities: params.Probabilities}
-	m, err := q.metric()
-	if err != nil {
-		return err
-	}
-	if _, err := q.temperature(m); err != nil {
-		return err
-	}
-	if err := checkLabelsAndRows(s, s.Prototypes, "prototypes"); err != nil {
-		return err
-	}
-	q.labels, q.protos, q.dim = append([]string(nil), s.Labels...), copyRows(s.Prototypes), s.Dim
-	*p = q
-	return nil
-}
-
-type knnParams struct {
-	K         int       `json:"k"`
-	Weighting Weighting `json:"weighting"`
-}
-
-// Method returns "knn".
-func (k *KNN) Method() string { return "knn" }
-
-// State returns the support vectors and parameters.
-func (k *KNN) State() (*SavedClassifier, error) {
-	if k.unit == nil {
-		return nil, errors.New("knn: not fitted")
-	}
-	kk, w, err := k.params()
-	if err != nil {
-		return nil, err
-	}
-	params, err := json.Marshal(knnParams{K: kk, Weighting: w})
-	if err != nil {
-		return nil, fmt.Errorf("knn params: %w", err)
-	}
-	sl := make([]string, len(k.ids))
-	for i, id := range k.ids {
-		sl[i] = k.labels[id]
-	}
-	return &SavedClassifier{Method: k.Method(), Dim: k.dim, Labels: k.Labels(), Params: params,
-		SupportLabels: sl, SupportVectors: copyRows(k.support)}, nil
-}
-
-// Restore loads the support vectors and parameters from s.
-func (k *KNN) Restore(s *SavedClassifier) error {
-	var params knnParams
-	if err := decodeParams(s, &params); err != nil {
-		return err
-	}
-	q := KNN{K: params.K, Weighting: params.Weighting, Classes: s.Labels}
-	if _, _, err := q.params(); err != nil {
-		return err
-	}
-	if len(s.SupportVectors) > 0 {
-		if _, err := checkVectors(s.SupportVectors, s.Dim, "saved support"); err != nil {
-			return err
-		}
-	}
-	if err := q.Fit(s.SupportVectors, s.SupportLabels); err != nil {
-		return fmt.Errorf("restore knn: %w", err)
-	}
-	q.Classes = nil
-	*k = q
-	return nil
-}
-
-func decodeParams(s *SavedClassifier, v any) error {
-	if len(s.Params) == 0 {
-		return fmt.Errorf("%s: no params", s.Method)
-	}
-	if err := json.Unmarshal(s.Params, v); err != nil {
-		return fmt.Errorf("%s params: %w", s.Method, err)
-	}
-	return nil
-}
-
-// checkLabelsAndRows checks that s.Labels are distinct and non-empty (at
-// least two) and that rows has one finite row of s.Dim values per label.
-func checkLabelsAndRows(s *SavedClassifier, rows [][]float32, what string) error {
-	if len(s.Labels) < 2 {
-		return fmt.Errorf("%s: %d labels, need at least 2", s.Method, len(s.Labels))
-	}
-	seen := map[string]bool{}
-	for _, l := range s.Labels {
-		if l == "" || seen[l] {
-			return fmt.Errorf("%s: empty or duplicate label %q", s.Method, l)
-		}
-		seen[l] = true
-	}
-	if len(rows) != len(s.Labels) {
-		return fmt.Errorf("%s: %d %s for %d labels", s.Method, len(rows), what, len(s.Labels))
-	}
-	if s.Dim <= 0 {
-		return fmt.Errorf("%s: dim %d", s.Method, s.Dim)
-	}
-	if _, err := checkVectors(rows, s.Dim, what); err != nil {
-		return fmt.Errorf("%s: %w", s.Method, err)
-	}
-	return nil
-}
-
-// CheckModel returns an error wrapping ErrModelMismatch when the classifier
-// was fitted on another model than embedderID.
-func (s *SavedClassifier) CheckModel(embedderID string) error {
-	if s.EmbedderID != embedderID {
-		return fmt.Errorf("%w: saved for model %q, loading for model %q", ErrModelMismatch, s.EmbedderID, embedderID)
-	}
-	return nil
-}
-
-// SaveClassifier writes the fitted classifier c, fitted on embeddings of the
-// model embedderID, to path as JSON. The file is written to a temporary file
-// in the same directory and renamed over path, so a reader never sees half a
-// file.
-func SaveClassifier(path string, c SaveableClassifier, embedderID string) error {
-	s, err := c.State()
-	if err != nil {
-		return fmt.Errorf("save classifier %s: %w", path, err)
-	}
-	s.Format, s.Version, s.Method, s.EmbedderID = ClassifierFormat, ClassifierFormatVersion, c.Method(), embedderID
-	for i, row := range s.Weights {
-		for j, v := range row {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("save classifier %s: weight [%d][%d] is %v", path, i, j, v)
-			}
-		}
-	}
-	data, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("save classifier %s: %w", path, err)
-	}
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
-		return fmt.Errorf("save classifier: %w", err)
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return err
-	}
-	// CreateTemp makes the file 0600; give it the usual mode of a data file.
-	if err := f.Chmod(0o644); err != nil {
-		return fail(fmt.Errorf("chmod %s: %w", tmp, err))
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(fmt.Errorf("write %s: %w", tmp, err))
-	}
-	if err := f.Sync(); err != nil {
-		return fail(fmt.Errorf("sync %s: %w", tmp, err))
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
-	}
-	return nil
-}
-
-// ReadSavedClassifier reads and checks the header of a saved classifier file
-// without restoring it.
-func ReadSavedClassifier(path string) (*SavedClassifier, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read classifier: %w", err)
-	}
-	var s SavedClassifier
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("read classifier %s: %w", path, err)
-	}
-	if s.Format != ClassifierFormat {
-		return nil, fmt.Errorf("read classifier %s: format %q, want %q", path, s.Format, ClassifierFormat)
-	}
-	if s.Version != ClassifierFormatVersion {
-		return nil, fmt.Errorf("read classifier %s: format version %d, this build reads %d", path, s.Version, ClassifierFormatVersion)
-	}
-	return &s, nil
-}
-
-// LoadClassifier reads a classifier saved by SaveClassifier and restores it,
-// after checking that it was fitted on embeddings of the model embedderID
-// (an error wrapping ErrModelMismatch otherwise). Prototype and KNN files
-// are recognised; other methods (such as a logistic-regression head) are
-// restored by the first of extra whose Method matches.
-func LoadClassifier(path, embedderID string, extra ...SaveableClassifier) (Classifier, error) {
-	s, err := ReadSavedClassifier(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.CheckModel(embedderID); err != nil {
-		return nil, fmt.Errorf("load classifier %s: %w", path, err)
-	}
-	candidates := append([]SaveableClassifier{&Prototype{}, &KNN{}}, extra...)
-	for _, c := range candidates {
-		if c.Method() != s.Method {
-			continue
-		}
-		if err := c.Restore(s); err != nil {
-			return nil, fmt.Errorf("load classifier %s: %w", path, err)
-		}
-		return c, nil
-	}
-	return nil, fmt.Errorf("load classifier %s: unknown method %q", path, s.Method)
 }

@@ -1,7 +1,6 @@
-package siamese
+package classify
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -316,74 +315,4 @@ func (l *LogReg) Predict(emb [][]float32) ([]Prediction, error) {
 		out[i] = Prediction{Label: ranked[0].Label, Scores: ranked}
 	}
 	return out, nil
-}
-
-// Method returns "logreg".
-func (l *LogReg) Method() string { return "logreg" }
-
-// State returns the fitted weights, bias and optimisation settings.
-func (l *LogReg) State() (*SavedClassifier, error) {
-	if l.w == nil {
-		return nil, errors.New("logreg: not fitted")
-	}
-	cfg, err := l.config()
-	if err != nil {
-		return nil, err
-	}
-	params, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("logreg params: %w", err)
-	}
-	w, b := l.Weights()
-	return &SavedClassifier{Method: l.Method(), Dim: l.dim, Labels: l.Labels(), Params: params, Weights: w, Bias: b}, nil
-}
-
-// Restore loads the weights, bias and settings from s.
-func (l *LogReg) Restore(s *SavedClassifier) error {
-	var cfg logRegConfig
-	if err := decodeParams(s, &cfg); err != nil {
-		return err
-	}
-	q := LogReg{C: cfg.C, MaxIter: cfg.MaxIter, Tol: cfg.Tol}
-	if _, err := q.config(); err != nil {
-		return err
-	}
-	if len(s.Labels) < 2 {
-		return fmt.Errorf("logreg: %d labels, need at least 2", len(s.Labels))
-	}
-	seen := map[string]bool{}
-	for _, lb := range s.Labels {
-		if lb == "" || seen[lb] {
-			return fmt.Errorf("logreg: empty or duplicate label %q", lb)
-		}
-		seen[lb] = true
-	}
-	if s.Dim <= 0 {
-		return fmt.Errorf("logreg: dim %d", s.Dim)
-	}
-	if len(s.Weights) != len(s.Labels) || len(s.Bias) != len(s.Labels) {
-		return fmt.Errorf("logreg: %d weight rows and %d biases for %d labels", len(s.Weights), len(s.Bias), len(s.Labels))
-	}
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	for i, row := range s.Weights {
-		if len(row) != s.Dim {
-			return fmt.Errorf("logreg: weight row %d has %d values, want %d", i, len(row), s.Dim)
-		}
-		for j, v := range row {
-			if !finite(v) {
-				return fmt.Errorf("logreg: weight [%d][%d] is %v", i, j, v)
-			}
-		}
-		if !finite(s.Bias[i]) {
-			return fmt.Errorf("logreg: bias %d is %v", i, s.Bias[i])
-		}
-	}
-	q.labels, q.dim = append([]string(nil), s.Labels...), s.Dim
-	q.w = make([][]float64, len(s.Weights))
-	for i, row := range s.Weights {
-		q.w[i] = append([]float64(nil), row...)
-	}
-	q.b = append([]float64(nil), s.Bias...)
-	*l = q
-	return nil
 }

@@ -16,7 +16,7 @@ func sharedData(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("FEWSHOT_SHARED_DATA")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
+		dir = filepath.Join("..", "..", "shared", "data")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
 		t.Skipf("shared data sets not found at %s (set FEWSHOT_SHARED_DATA to the data folder): %v", dir, err)

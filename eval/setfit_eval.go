@@ -1,4 +1,4 @@
-package siamese
+package eval
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/fewshot-go/fewshot/siamese/dataset"
+	"github.com/fewshot-go/fewshot/classify"
+	"github.com/fewshot-go/fewshot/dataset"
+	"github.com/fewshot-go/fewshot/internal/seeded"
 )
 
 // SetFitSeeds returns the seeds of the SetFit paper's protocol (setfit's
@@ -38,7 +40,7 @@ func SamplePerLabel(examples []dataset.Example, n int, seed uint64) ([]dataset.E
 		labels = append(labels, l)
 	}
 	sort.Strings(labels)
-	rng := newRNG(seed)
+	rng := seeded.New(seed)
 	var out []dataset.Example
 	for _, l := range labels {
 		pool := byLabel[l]
@@ -63,7 +65,7 @@ type EmbedSplits func(ctx context.Context, seed uint64, train []dataset.Example,
 // every text's embedding, so over all seeds each distinct text (the test
 // split included) is embedded once. The cache belongs to the returned
 // function; use one per evaluation and do not call it concurrently.
-func FrozenEmbedSplits(e Embedder) EmbedSplits {
+func FrozenEmbedSplits(e classify.Embedder) EmbedSplits {
 	cache := map[string][]float32{}
 	lookup := func(ctx context.Context, texts []string) ([][]float32, error) {
 		var missing []string
@@ -75,7 +77,7 @@ func FrozenEmbedSplits(e Embedder) EmbedSplits {
 			}
 		}
 		if len(missing) > 0 {
-			emb, err := checkedEmbed(ctx, e, missing)
+			emb, err := classify.Embed(ctx, e, missing)
 			if err != nil {
 				return nil, err
 			}
@@ -138,7 +140,7 @@ type SetFitResult struct {
 // (SamplePerLabel), gets embeddings from embed, fits a fresh classifier from
 // newClassifier, predicts the whole test split and records accuracy and
 // macro-F1.
-func EvaluateSetFit(ctx context.Context, train, test []dataset.Example, n int, seeds []uint64, embed EmbedSplits, newClassifier func() Classifier) (SetFitResult, error) {
+func EvaluateSetFit(ctx context.Context, train, test []dataset.Example, n int, seeds []uint64, embed EmbedSplits, newClassifier func() classify.Classifier) (SetFitResult, error) {
 	if len(test) == 0 {
 		return SetFitResult{}, errors.New("setfit protocol: empty test split")
 	}
@@ -223,7 +225,7 @@ type STSResult struct {
 // takes the cosine similarity of each pair and correlates it with the gold
 // scores, as sentence-transformers' EmbeddingSimilarityEvaluator reports
 // spearman_cosine and pearson_cosine.
-func EvaluateSTS(ctx context.Context, e Embedder, pairs []dataset.Pair) (STSResult, error) {
+func EvaluateSTS(ctx context.Context, e classify.Embedder, pairs []dataset.Pair) (STSResult, error) {
 	if len(pairs) < 2 {
 		return STSResult{}, fmt.Errorf("sts: need at least 2 pairs, have %d", len(pairs))
 	}
@@ -239,14 +241,16 @@ func EvaluateSTS(ctx context.Context, e Embedder, pairs []dataset.Pair) (STSResu
 		add(p.A)
 		add(p.B)
 	}
-	emb, err := checkedEmbed(ctx, e, texts)
+	emb, err := classify.Embed(ctx, e, texts)
 	if err != nil {
 		return STSResult{}, fmt.Errorf("sts: %w", err)
 	}
 	cos := make([]float64, len(pairs))
 	gold := make([]float64, len(pairs))
 	for i, p := range pairs {
-		cos[i] = cosine(emb[index[p.A]], emb[index[p.B]])
+		if cos[i], err = classify.CosineSimilarity(emb[index[p.A]], emb[index[p.B]]); err != nil {
+			return STSResult{}, fmt.Errorf("sts pair %d: %w", i, err)
+		}
 		gold[i] = p.Score
 	}
 	sp, err := Spearman(cos, gold)
