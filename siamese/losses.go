@@ -33,11 +33,13 @@ type LossOptions struct {
 	Scale  float64 // mnrl, cosent
 }
 
-// lossSpec describes one registered loss: which options it has and their defaults.
+// lossSpec describes one registered loss: which options it has, their defaults, and the batch order
+// it needs when it does not take class labels (empty: plain shuffling).
 type lossSpec struct {
 	name, help          string
 	margin, scale       bool
 	defMargin, defScale float64
+	order               BatchOrder
 	make                func(o LossOptions) Loss
 }
 
@@ -51,7 +53,7 @@ func lossSpecs() []lossSpec {
 		{name: "online-contrastive", help: "OnlineContrastiveLoss: contrastive on the hard pairs of the batch (pairs + 0/1 label)", margin: true, defMargin: DefaultContrastiveMargin,
 			make: func(o LossOptions) Loss { return OnlineContrastiveLoss{Margin: o.Margin} }},
 		{name: "mnrl", help: "MultipleNegativesRankingLoss: in-batch negatives, scale 20 (anchor, positive[, negative])", scale: true, defScale: DefaultScale,
-			make: func(o LossOptions) Loss { return MultipleNegativesRankingLoss{Scale: o.Scale} }},
+			order: OrderNoDuplicates, make: func(o LossOptions) Loss { return MultipleNegativesRankingLoss{Scale: o.Scale} }},
 		{name: "triplet", help: "TripletLoss: Euclidean, margin 5 (anchor, positive, negative)", margin: true, defMargin: DefaultTripletMargin,
 			make: func(o LossOptions) Loss { return TripletLoss{Margin: o.Margin} }},
 		{name: "batch-hard", help: "BatchHardTripletLoss: hardest positive and negative per anchor (text + class)", margin: true, defMargin: DefaultTripletMargin,
@@ -118,16 +120,6 @@ func checkOption(what string, v float64, has bool, loss string) error {
 		return fmt.Errorf("loss %s: %s must be a positive finite number, got %g", loss, what, v)
 	}
 	return nil
-}
-
-// orDefault returns v, or def when v is zero (so a zero-valued loss struct uses ST's defaults, and a
-// zero TrainConfig field the trainer's).
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // batchInfo is what every loss needs to know about its inputs.

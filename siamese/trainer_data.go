@@ -274,3 +274,71 @@ func shorten(s string) string {
 	}
 	return string(r[:40]) + "..."
 }
+
+// TrainData is a training set in the form the trainer consumes: rows of texts with labels.
+type TrainData struct {
+	// Rows are the training rows; every row has the same number of texts.
+	Rows []TrainExample
+	// Labels is the kind of label the rows carry.
+	Labels LabelKind
+	// Classes names the class ids of LabelsClass rows (Class indexes it).
+	Classes []string
+	// Source names where the rows came from, for messages.
+	Source string
+}
+
+// Columns is the number of texts per row (0 for no rows).
+func (d TrainData) Columns() int {
+	if len(d.Rows) == 0 {
+		return 0
+	}
+	return len(d.Rows[0].Texts)
+}
+
+// check verifies that the rows suit loss.
+func (d TrainData) check(loss Loss) error {
+	src := d.Source
+	if src == "" {
+		src = "training data"
+	}
+	if len(d.Rows) == 0 {
+		return fmt.Errorf("%s: no training rows", src)
+	}
+	cols := d.Columns()
+	lo, hi := loss.Columns()
+	if cols < lo || cols > hi {
+		return fmt.Errorf("%s: rows have %d text columns, loss %s takes %d to %d", src, cols, loss.Name(), lo, hi)
+	}
+	for i, r := range d.Rows {
+		if len(r.Texts) != cols {
+			return fmt.Errorf("%s: row %d has %d texts, row 1 has %d", src, i+1, len(r.Texts), cols)
+		}
+		for c, t := range r.Texts {
+			if t == "" {
+				return fmt.Errorf("%s: row %d: text %d is empty", src, i+1, c+1)
+			}
+		}
+		if d.Labels == LabelsScore && (math.IsNaN(float64(r.Score)) || math.IsInf(float64(r.Score), 0)) {
+			return fmt.Errorf("%s: row %d: score is %v", src, i+1, r.Score)
+		}
+		if d.Labels == LabelsClass && (r.Class < 0 || int(r.Class) >= len(d.Classes)) {
+			return fmt.Errorf("%s: row %d: class id %d outside the %d classes", src, i+1, r.Class, len(d.Classes))
+		}
+	}
+	switch need := loss.Labels(); {
+	case need == LabelsNone:
+	case need != d.Labels:
+		return fmt.Errorf("%s: loss %s needs %s, the data has %s", src, loss.Name(), labelKindName(need), labelKindName(d.Labels))
+	}
+	return nil
+}
+
+func labelKindName(k LabelKind) string {
+	switch k {
+	case LabelsScore:
+		return "a score or 0/1 label per row"
+	case LabelsClass:
+		return "a class label per row"
+	}
+	return "no labels"
+}

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fewshot-go/fewshot/eval"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fewshot-go/fewshot/eval"
 )
 
 type episodesLine struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -311,7 +312,7 @@ func runTrain(cmd *cobra.Command, f *trainCmdFlags) error {
 		return usageError{fmt.Errorf("--data-kind %q: want auto, pairs, triplets or texts", f.dataKind)}
 	}
 	if f.scoreRange != "" {
-		if opt.ScoreLo, opt.ScoreHi, err = siamese.ParseScoreRange(f.scoreRange); err != nil {
+		if opt.ScoreLo, opt.ScoreHi, err = parseScoreRange(f.scoreRange); err != nil {
 			return usageError{fmt.Errorf("--score-range: %w", err)}
 		}
 	}
@@ -532,4 +533,22 @@ func headAccuracy(cmd *cobra.Command, m *model.Model, head classify.Classifier, 
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "accuracy on %d texts of --eval: %.4f\n", len(ex), acc)
 	return acc, nil
+}
+
+// parseScoreRange parses "LO,HI" (e.g. "0,5").
+func parseScoreRange(s string) (lo, hi float64, err error) {
+	a, b, ok := strings.Cut(s, ",")
+	if !ok {
+		return 0, 0, fmt.Errorf("score range %q: want LO,HI such as 0,5", s)
+	}
+	if lo, err = strconv.ParseFloat(strings.TrimSpace(a), 64); err != nil {
+		return 0, 0, fmt.Errorf("score range %q: %w", s, err)
+	}
+	if hi, err = strconv.ParseFloat(strings.TrimSpace(b), 64); err != nil {
+		return 0, 0, fmt.Errorf("score range %q: %w", s, err)
+	}
+	if !(hi > lo) {
+		return 0, 0, fmt.Errorf("score range %q: HI must exceed LO", s)
+	}
+	return lo, hi, nil
 }

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/fewshot-go/fewshot/classify"
 	"github.com/spf13/cobra"
+
+	"github.com/fewshot-go/fewshot/classify"
 )
 
 // zeroshotFlags are fewshot zeroshot's flags.
