@@ -344,7 +344,7 @@ func TestSaveLoad(t *testing.T) {
 			entries, err := os.ReadDir(dir)
 			require.NoError(t, err)
 			for _, e := range entries {
-				assert.NotContains(t, e.Name(), ".tmp-", "temporary file left behind")
+				assert.NotContains(t, e.Name(), ".tmp", "temporary file left behind")
 			}
 
 			var raw map[string]any

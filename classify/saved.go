@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 )
 
 // ErrModelMismatch is returned (wrapped) when a saved classifier was fitted on
@@ -238,44 +239,8 @@ func SaveClassifier(path string, c SaveableClassifier, embedderID string) error 
 	if err != nil {
 		return fmt.Errorf("save classifier %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+	if err := fsutil.WriteFileAtomic(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("save classifier: %w", err)
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return err
-	}
-	// CreateTemp makes the file 0600; give it the usual mode of a data file.
-	if err := f.Chmod(0o644); err != nil {
-		return fail(fmt.Errorf("chmod %s: %w", tmp, err))
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(fmt.Errorf("write %s: %w", tmp, err))
-	}
-	if err := f.Sync(); err != nil {
-		return fail(fmt.Errorf("sync %s: %w", tmp, err))
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/model/safetensors"
 	"github.com/fewshot-go/fewshot/torch"
@@ -161,7 +162,7 @@ func (w *checkpointWriter) write(m *model.Model, opt *torch.AdamW, st TrainerSta
 	if err := w.fail(filepath.Join(tmp, torchRNGName)); err != nil {
 		return "", err
 	}
-	if err := writeFileSync(filepath.Join(tmp, torchRNGName), torchRNG); err != nil {
+	if err := fsutil.WriteFileSync(filepath.Join(tmp, torchRNGName), torchRNG, 0o644); err != nil {
 		return "", err
 	}
 	stb, err := json.MarshalIndent(st, "", "  ")
@@ -171,7 +172,7 @@ func (w *checkpointWriter) write(m *model.Model, opt *torch.AdamW, st TrainerSta
 	if err := w.fail(filepath.Join(tmp, stateName)); err != nil {
 		return "", err
 	}
-	if err := writeFileSync(filepath.Join(tmp, stateName), append(stb, '\n')); err != nil {
+	if err := fsutil.WriteFileSync(filepath.Join(tmp, stateName), append(stb, '\n'), 0o644); err != nil {
 		return "", err
 	}
 	files, err := hashTree(tmp, true)
@@ -186,10 +187,10 @@ func (w *checkpointWriter) write(m *model.Model, opt *torch.AdamW, st TrainerSta
 	if err := w.fail(filepath.Join(tmp, manifestName)); err != nil {
 		return "", err
 	}
-	if err := writeFileSync(filepath.Join(tmp, manifestName), append(mb, '\n')); err != nil {
+	if err := fsutil.WriteFileSync(filepath.Join(tmp, manifestName), append(mb, '\n'), 0o644); err != nil {
 		return "", err
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := fsutil.SyncDir(tmp); err != nil {
 		return "", err
 	}
 	if _, err := os.Stat(final); err == nil {
@@ -201,7 +202,7 @@ func (w *checkpointWriter) write(m *model.Model, opt *torch.AdamW, st TrainerSta
 	if err := os.Rename(tmp, final); err != nil {
 		return "", err
 	}
-	if err := syncDir(w.root); err != nil {
+	if err := fsutil.SyncDir(w.root); err != nil {
 		return "", err
 	}
 	return final, nil
@@ -247,36 +248,6 @@ func readOptimizer(path string, opt *torch.AdamW, dev torch.Device) error {
 	return nil
 }
 
-// writeFileSync writes data to path and syncs it to disk.
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// syncDir syncs a folder's entries to disk.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
-
 // hashTree lists every regular file under dir (but the manifest) with its size and SHA-256, sorted by
 // path. With sync set it also syncs each file (and folder) to disk.
 func hashTree(dir string, sync bool) ([]ManifestFile, error) {
@@ -291,7 +262,7 @@ func hashTree(dir string, sync bool) ([]ManifestFile, error) {
 		}
 		if d.IsDir() {
 			if sync && rel != "." {
-				return syncDir(p)
+				return fsutil.SyncDir(p)
 			}
 			return nil
 		}

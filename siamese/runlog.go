@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 )
 
 // logf writes a message line to the log, clearing the progress bar first.
@@ -60,11 +62,7 @@ func truncateMetrics(path string, step int) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	tmp := path + ".tmp"
-	if err := writeFileSync(tmp, kept); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fsutil.WriteFileAtomic(path, kept, 0o644)
 }
 
 // writeRecord appends one JSON record to metrics.jsonl.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 	"github.com/fewshot-go/fewshot/model"
 	"github.com/fewshot-go/fewshot/siamese/augment"
 	"github.com/fewshot-go/fewshot/torch"
@@ -612,5 +613,5 @@ func saveModelInto(m *model.Model, dir string) error {
 			return err
 		}
 	}
-	return syncDir(dir)
+	return fsutil.SyncDir(dir)
 }

@@ -10,8 +10,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
+
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 )
 
 // Output formats of fewshot embed.
@@ -48,9 +49,10 @@ func npyHeader(rows, cols int64) ([]byte, error) {
 // stdout streams straight through; npy for stdout goes through a temporary file, because its header
 // needs the row count.
 type sink struct {
-	path   string    // the --output file; "" for stdout
-	stdout io.Writer // where stdout output goes
-	tmp    *os.File  // the temporary file; nil when streaming to stdout
+	path   string       // the --output file; "" for stdout
+	stdout io.Writer    // where stdout output goes
+	tmp    *os.File     // the temporary file; nil when streaming to stdout
+	atomic *fsutil.File // tmp's atomic write of path; nil for stdout
 	w      *bufio.Writer
 	closed bool
 }
@@ -63,15 +65,11 @@ func newSink(path string, stdout io.Writer, seekable bool) (*sink, error) {
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
 			return nil, usageError{fmt.Errorf("--output %s: is a folder", path)}
 		}
-		dir, base := filepath.Split(path)
-		if dir == "" {
-			dir = "."
-		}
-		f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+		f, err := fsutil.Create(path)
 		if err != nil {
 			return nil, fmt.Errorf("--output %s: cannot write there: %w", path, err)
 		}
-		s.path, s.tmp = path, f
+		s.path, s.tmp, s.atomic = path, f.File, f
 	case seekable:
 		f, err := os.CreateTemp("", "fewshot-embed-*.npy")
 		if err != nil {
@@ -134,21 +132,10 @@ func (s *sink) commit(header []byte) error {
 		s.abort()
 		return nil
 	}
-	if err := s.tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", s.path, err)
-	}
-	if err := s.tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", s.path, err)
-	}
-	if err := s.tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", s.path, err)
-	}
-	if err := os.Rename(s.tmp.Name(), s.path); err != nil {
-		_ = os.Remove(s.tmp.Name())
-		s.closed = true
-		return fmt.Errorf("write %s: %w", s.path, err)
-	}
 	s.closed = true
+	if err := s.atomic.Commit(s.path); err != nil {
+		return fmt.Errorf("write %s: %w", s.path, err)
+	}
 	return nil
 }
 
@@ -158,7 +145,10 @@ func (s *sink) abort() {
 		return
 	}
 	s.closed = true
-	if s.tmp != nil {
+	switch {
+	case s.atomic != nil:
+		s.atomic.Abort()
+	case s.tmp != nil:
 		_ = s.tmp.Close()
 		_ = os.Remove(s.tmp.Name())
 	}

@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 )
 
 //go:embed files
@@ -178,25 +180,9 @@ func extract(fsys fs.FS, dir, hash string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := writeSynced(dst, b); err != nil {
+		if err := fsutil.WriteFileSync(dst, b, 0o644); err != nil {
 			return err
 		}
 	}
-	return writeSynced(filepath.Join(dir, marker), []byte(hash+"\n"))
-}
-
-func writeSynced(name string, b []byte) error {
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return fsutil.WriteFileSync(filepath.Join(dir, marker), []byte(hash+"\n"), 0o644)
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 )
 
 // maxAPIResponse bounds the JSON read from the revision API.
@@ -226,17 +228,11 @@ func (d *downloader) fetch(ctx context.Context, sha, file string) error {
 	if prefix == "" {
 		prefix = "download"
 	}
-	tmp, err := os.CreateTemp(blobs, prefix+".*.incomplete")
+	tmp, err := fsutil.CreateTemp(blobs, prefix+".*.incomplete")
 	if err != nil {
 		return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 
 	h256 := sha256.New()
 	var w io.Writer = io.MultiWriter(tmp, h256)
@@ -276,7 +272,7 @@ func (d *downloader) fetch(ctx context.Context, sha, file string) error {
 			return fmt.Errorf("hub: %s: download %s: content sha256 %s does not match the hub's ETag %s", d.repo, file, sum, etag)
 		}
 	case len(etag) == 40 && isLowerHex(etag):
-		gitSum, err := gitBlobSHA1(tmp, n)
+		gitSum, err := gitBlobSHA1(tmp.File, n)
 		if err != nil {
 			return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
 		}
@@ -284,20 +280,10 @@ func (d *downloader) fetch(ctx context.Context, sha, file string) error {
 			return fmt.Errorf("hub: %s: download %s: content git blob sha1 %s does not match the hub's ETag %s", d.repo, file, gitSum, etag)
 		}
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
-	}
 	blob := filepath.Join(blobs, etag)
-	if err := os.Rename(tmp.Name(), blob); err != nil {
+	if err := tmp.Commit(blob); err != nil {
 		return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
 	}
-	ok = true
 	if err := link(blob, pointer); err != nil {
 		return fmt.Errorf("hub: %s: download %s: %w", d.repo, file, err)
 	}
@@ -404,23 +390,8 @@ func writeRef(storage, revision, sha string) error {
 	if err := os.MkdirAll(filepath.Dir(ref), 0o755); err != nil {
 		return fmt.Errorf("write refs/%s: %w", revision, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(ref), filepath.Base(ref)+".*.tmp")
-	if err != nil {
+	if err := fsutil.WriteFileAtomic(ref, []byte(sha), 0o644); err != nil {
 		return fmt.Errorf("write refs/%s: %w", revision, err)
-	}
-	_, werr := tmp.WriteString(sha)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), ref)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("write refs/%s: %w", revision, werr)
 	}
 	return nil
 }

@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fewshot-go/fewshot/internal/fsutil"
 )
 
 // Write stores tensors and metadata at path in the safetensors format,
@@ -32,41 +32,20 @@ func Write(path string, tensors []TensorInfo, metadata map[string]string) error 
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	tmp, err := fsutil.Create(path)
 	if err != nil {
-		return fmt.Errorf("safetensors %s: create temporary file: %w", path, err)
+		return fmt.Errorf("safetensors %s: %w", path, err)
 	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
+	defer tmp.Abort()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	if err := writeTo(bw, header, ordered); err != nil {
-		return fmt.Errorf("safetensors %s: write %s: %w", path, tmpName, err)
+		return fmt.Errorf("safetensors %s: write %s: %w", path, tmp.Name(), err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors %s: write %s: %w", path, tmpName, err)
+		return fmt.Errorf("safetensors %s: write %s: %w", path, tmp.Name(), err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors %s: chmod %s: %w", path, tmpName, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors %s: sync %s: %w", path, tmpName, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors %s: close %s: %w", path, tmpName, err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("safetensors %s: rename %s: %w", path, tmpName, err)
-	}
-	ok = true
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("safetensors %s: sync directory: %w", path, err)
+	if err := tmp.Commit(path); err != nil {
+		return fmt.Errorf("safetensors %s: %w", path, err)
 	}
 	return nil
 }
@@ -82,15 +61,6 @@ func Encode(tensors []TensorInfo, metadata map[string]string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func writeTo(w io.Writer, header []byte, ordered []TensorInfo) error {
