@@ -166,16 +166,16 @@ func benchEncode(b *testing.B, opt LoadOptions) {
 func BenchmarkEncodeMiniLMShape(b *testing.B) { benchEncode(b, LoadOptions{}) }
 
 // BenchmarkEncodeMiniLMShapePlain is the same on libtorch's default (BLAS) path.
-func BenchmarkEncodeMiniLMShapePlain(b *testing.B) { benchEncode(b, LoadOptions{Plain: true}) }
+func BenchmarkEncodeMiniLMShapePlain(b *testing.B) { benchEncode(b, LoadOptions{CPUMode: PackPlain}) }
 
 // BenchmarkEncodeMiniLMShapeBF16 is the oneDNN path with bfloat16-packed weights.
-func BenchmarkEncodeMiniLMShapeBF16(b *testing.B) { benchEncode(b, LoadOptions{CPUBFloat16: true}) }
+func BenchmarkEncodeMiniLMShapeBF16(b *testing.B) { benchEncode(b, LoadOptions{CPUMode: PackBFloat16}) }
 
 // BenchmarkEncodeMiniLMShapeInt8 is the dynamic int8 path (the float32 oneDNN path where it falls back).
 // It flatters int8: oneDNN compiles a kernel for each activation scale, and the repeated batches of a
 // benchmark find theirs in oneDNN's primitive cache, which new texts do not; scripts/bench_embed.sh, on
 // 2,000 distinct sentences in a fresh process, gives the figure to quote.
-func BenchmarkEncodeMiniLMShapeInt8(b *testing.B) { benchEncode(b, LoadOptions{CPUInt8: true}) }
+func BenchmarkEncodeMiniLMShapeInt8(b *testing.B) { benchEncode(b, LoadOptions{CPUMode: PackInt8}) }
 
 // BenchmarkEncodePhasesMiniLMShape splits Encode's time over its phases on the MiniLM-shaped model, 256
 // STS-B sentences in batches of 32: tokenisation (with sorting and padding), embeddings (the encoder with
@@ -185,15 +185,9 @@ func BenchmarkEncodeMiniLMShapeInt8(b *testing.B) { benchEncode(b, LoadOptions{C
 func BenchmarkEncodePhasesMiniLMShape(b *testing.B) {
 	benchThreads(b)
 	opt := LoadOptions{}
-	switch mode := os.Getenv("FEWSHOT_BENCH_CPU_MODE"); mode {
-	case "", "fast":
-	case "plain":
-		opt.Plain = true
-	case "bf16":
-		opt.CPUBFloat16 = true
-	case "int8":
-		opt.CPUInt8 = true
-	default:
+	mode := os.Getenv("FEWSHOT_BENCH_CPU_MODE")
+	var err error
+	if opt.CPUMode, err = ParseCPUMode(mode); err != nil {
 		b.Fatalf("FEWSHOT_BENCH_CPU_MODE=%q: want fast, plain, bf16 or int8", mode)
 	}
 	m, err := Load(writeMiniLMShape(b), opt)

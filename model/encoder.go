@@ -94,6 +94,8 @@ const (
 	// runs them through libtorch's quantized engine, quantizing activations per batch: the fastest, least
 	// exact mode.
 	PackInt8
+	// PackPlain packs nothing: libtorch's default BLAS path, without oneDNN, in inference and training.
+	PackPlain
 )
 
 // String names the packing as the CLI's --cpu-mode does.
@@ -105,8 +107,26 @@ func (p CPUPacking) String() string {
 		return "bf16"
 	case PackInt8:
 		return "int8"
+	case PackPlain:
+		return "plain"
 	}
 	return fmt.Sprintf("packing(%d)", int(p))
+}
+
+// ParseCPUMode reads a CPU mode as the CLI's --cpu-mode names it: fast (or ""), plain, bf16 (or
+// bfloat16) or int8.
+func ParseCPUMode(s string) (CPUPacking, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "fast", "":
+		return PackFloat32, nil
+	case "plain":
+		return PackPlain, nil
+	case "bf16", "bfloat16":
+		return PackBFloat16, nil
+	case "int8":
+		return PackInt8, nil
+	}
+	return 0, fmt.Errorf("CPU mode %q: want fast, plain, bf16 or int8", s)
 }
 
 // unusedKnown are checkpoint tensors that Hugging Face models carry and sentence embeddings never use.
@@ -218,7 +238,12 @@ func newEncoder(cfg ArchConfig, ws *weightSet, dtype torch.DType, dev torch.Devi
 // PackInt8); turning it off frees the packed copies. PackInt8 quantizes the weights now; where this CPU or
 // libtorch cannot (no engine, no AVX2), it falls back to PackFloat32 (or the plain path without oneDNN)
 // and says so in Fallback.
+//
+// PackPlain, like on false, turns the packed path off.
 func (e *Encoder) SetFast(on bool, packing CPUPacking) {
+	if packing == PackPlain {
+		on, packing = false, PackFloat32
+	}
 	e.packMu.Lock()
 	defer e.packMu.Unlock()
 	e.dropPackedLocked()

@@ -23,7 +23,7 @@ func TestFastPathMatchesPlain(t *testing.T) {
 			fast, err := Load(dir, LoadOptions{})
 			require.NoError(t, err)
 			defer fast.Close()
-			plain, err := Load(dir, LoadOptions{Plain: true})
+			plain, err := Load(dir, LoadOptions{CPUMode: PackPlain})
 			require.NoError(t, err)
 			defer plain.Close()
 			assert.True(t, fast.Encoder.Fast())
@@ -60,7 +60,7 @@ func TestBFloat16PathIsClose(t *testing.T) {
 	}
 	f := loadFixture(t)
 	fm := f.Models["bert"]
-	m, err := Load(filepath.Join("testdata", "models", "bert"), LoadOptions{CPUBFloat16: true})
+	m, err := Load(filepath.Join("testdata", "models", "bert"), LoadOptions{CPUMode: PackBFloat16})
 	require.NoError(t, err)
 	defer m.Close()
 	for _, ft := range fm.Texts {
@@ -69,4 +69,43 @@ func TestBFloat16PathIsClose(t *testing.T) {
 		assertParityTol(t, ft.SentenceEmbedding, got[0], 0.05, 0.999, "bf16 text "+ft.Text)
 
 	}
+}
+
+// LoadOptions.CPUMode is one value: ParseCPUMode reads the CLI's names, String writes them back, the
+// zero value is the packed float32 path, PackPlain turns every oneDNN path off, and a value outside
+// the enum is refused.
+func TestCPUModeOption(t *testing.T) {
+	cases := []struct {
+		in   string
+		want CPUPacking
+	}{
+		{"", PackFloat32}, {"fast", PackFloat32}, {"plain", PackPlain}, {"bf16", PackBFloat16},
+		{"BFloat16", PackBFloat16}, {" int8 ", PackInt8},
+	}
+	for _, c := range cases {
+		got, err := ParseCPUMode(c.in)
+		require.NoError(t, err, c.in)
+		assert.Equal(t, c.want, got, c.in)
+	}
+	for _, p := range []CPUPacking{PackFloat32, PackPlain, PackBFloat16, PackInt8} {
+		back, err := ParseCPUMode(p.String())
+		require.NoError(t, err)
+		assert.Equal(t, p, back)
+	}
+	_, err := ParseCPUMode("int4")
+	assert.ErrorContains(t, err, `CPU mode "int4": want fast, plain, bf16 or int8`)
+
+	dir := filepath.Join("testdata", "models", "bert")
+	plain, err := Load(dir, LoadOptions{CPUMode: PackPlain})
+	require.NoError(t, err)
+	defer plain.Close()
+	assert.False(t, plain.Encoder.Fast(), "plain: no packed inference path")
+	assert.False(t, plain.Encoder.TrainOneDNN(), "plain: no oneDNN training linears")
+	def, err := Load(dir, LoadOptions{})
+	require.NoError(t, err)
+	defer def.Close()
+	assert.Equal(t, torch.MKLDNNAvailable(), def.Encoder.Fast(), "the zero value packs where oneDNN exists")
+	assert.Equal(t, PackFloat32, def.Encoder.Packing())
+	_, err = Load(dir, LoadOptions{CPUMode: PackPlain + 1})
+	assert.ErrorContains(t, err, "unknown CPU mode packing(4)")
 }

@@ -43,7 +43,7 @@ func TestInt8PathIsClose(t *testing.T) {
 	f := loadFixture(t)
 	for name, fm := range f.Models {
 		t.Run(name, func(t *testing.T) {
-			m, err := Load(filepath.Join("testdata", "models", name), LoadOptions{CPUInt8: true})
+			m, err := Load(filepath.Join("testdata", "models", name), LoadOptions{CPUMode: PackInt8})
 			require.NoError(t, err)
 			defer m.Close()
 			assert.True(t, m.Encoder.Fast())
@@ -73,7 +73,7 @@ func TestInt8PathIsClose(t *testing.T) {
 func TestInt8FallsBackWithoutEngine(t *testing.T) {
 	f := loadFixture(t)
 	fm := f.Models["bert"]
-	m, err := Load(filepath.Join("testdata", "models", "bert"), LoadOptions{Plain: true})
+	m, err := Load(filepath.Join("testdata", "models", "bert"), LoadOptions{CPUMode: PackPlain})
 	require.NoError(t, err)
 	defer m.Close()
 	m.Encoder.quantEngine = func() (string, bool, error) {
@@ -134,7 +134,7 @@ func TestReducedPrecisionOnTrainedModel(t *testing.T) {
 		t.Skip("libtorch has no oneDNN")
 	}
 	texts := stsSentences(t, 400)
-	ref, err := Load(dir, LoadOptions{Plain: true})
+	ref, err := Load(dir, LoadOptions{CPUMode: PackPlain})
 	require.NoError(t, err)
 	defer ref.Close()
 	want, err := ref.Encode(context.Background(), texts, EncodeOptions{})
@@ -146,8 +146,8 @@ func TestReducedPrecisionOnTrainedModel(t *testing.T) {
 		int8   bool
 	}{
 		{"fast", LoadOptions{}, 0.99999, false},
-		{"bf16", LoadOptions{CPUBFloat16: true}, 0.9999, false},
-		{"int8", LoadOptions{CPUInt8: true}, 0.999, true},
+		{"bf16", LoadOptions{CPUMode: PackBFloat16}, 0.9999, false},
+		{"int8", LoadOptions{CPUMode: PackInt8}, 0.999, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

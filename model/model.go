@@ -26,17 +26,13 @@ type LoadOptions struct {
 	Precision torch.DType  // compute dtype; 0 means float32. float16/bfloat16 are for CUDA.
 	// MaxSeqLength overrides sentence_bert_config.json's max_seq_length when positive.
 	MaxSeqLength int
-	// Plain turns off the oneDNN paths that CPU inference and training take by default (float32,
-	// libtorch with oneDNN).
-	Plain bool
-	// CPUBFloat16 packs the linear weights in bfloat16 for the oneDNN path: faster on CPUs with AVX-512
-	// BF16, less exact (opt-in; see the README for its measured accuracy).
-	CPUBFloat16 bool
-	// CPUInt8 quantizes the encoder's linear weights to int8 once at load and runs them through libtorch's
-	// quantized engine, quantizing activations per batch (dynamic quantization): the fastest CPU mode,
-	// the least exact (opt-in; see the README). Without an engine for this CPU it falls back to the
-	// float32 oneDNN path and says why in Encoder.Fallback. It wins over CPUBFloat16.
-	CPUInt8 bool
+	// CPUMode is the CPU path of a float32 model: PackFloat32 (the zero value: oneDNN linears in
+	// inference and training where libtorch has oneDNN, the plain path's results to float rounding),
+	// PackPlain (libtorch's default BLAS path, no oneDNN), PackBFloat16 (oneDNN in bfloat16: faster on
+	// CPUs with AVX-512 BF16, less exact) or PackInt8 (dynamic int8 quantization at load: the fastest,
+	// least exact; without an engine for this CPU it falls back to PackFloat32 and says why in
+	// Encoder.Fallback). See the README for the measured accuracy of each.
+	CPUMode CPUPacking
 }
 
 // Model is a loaded sentence-transformers pipeline: tokenizer, encoder, pooling, optional Dense layers
@@ -70,6 +66,9 @@ type Dense struct {
 
 // Load reads a sentence-transformers folder. Errors name the file and the problem.
 func Load(dir string, opt LoadOptions) (m *Model, err error) {
+	if opt.CPUMode < PackFloat32 || opt.CPUMode > PackPlain {
+		return nil, fmt.Errorf("load model %s: unknown CPU mode %s", dir, opt.CPUMode)
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
@@ -123,14 +122,9 @@ func Load(dir string, opt LoadOptions) (m *Model, err error) {
 	if m.Encoder, err = newEncoder(m.Arch, ws, dtype, opt.Device); err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	packing := PackFloat32
-	if opt.CPUInt8 {
-		packing = PackInt8
-	} else if opt.CPUBFloat16 {
-		packing = PackBFloat16
-	}
-	m.Encoder.SetFast(!opt.Plain, packing)
-	m.Encoder.SetTrainOneDNN(!opt.Plain)
+	plain := opt.CPUMode == PackPlain
+	m.Encoder.SetFast(!plain, opt.CPUMode)
+	m.Encoder.SetTrainOneDNN(!plain)
 	dim := m.Arch.HiddenSize
 	sawPooling := false
 	for _, mod := range m.Modules[1:] {

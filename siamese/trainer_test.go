@@ -75,7 +75,7 @@ func heldOutLoss(t *testing.T, m *model.Model, data TrainData) float64 {
 
 func TestTrainLossDecreases(t *testing.T) {
 	// The plain inference path keeps no packed weight copies, so the live tensor count is stable.
-	m, err := model.Load(tinyBert, model.LoadOptions{Plain: true})
+	m, err := model.Load(tinyBert, model.LoadOptions{CPUMode: model.PackPlain})
 	require.NoError(t, err)
 	defer m.Close()
 	data := toyPairs(20)
@@ -211,8 +211,8 @@ func TestFinalModelReloads(t *testing.T) {
 	// give the same numbers to 1e-5 (the model package's stated agreement of the paths).
 	base, err := loadTinyBert(t).Encode(context.Background(), probes, model.EncodeOptions{})
 	require.NoError(t, err)
-	for _, plain := range []bool{true, false} {
-		m, err := model.Load(out, model.LoadOptions{Plain: plain})
+	for _, mode := range []model.CPUPacking{model.PackPlain, model.PackFloat32} {
+		m, err := model.Load(out, model.LoadOptions{CPUMode: mode})
 		require.NoError(t, err)
 		got, err := m.Encode(context.Background(), probes, model.EncodeOptions{})
 		m.Close()
@@ -224,7 +224,7 @@ func TestFinalModelReloads(t *testing.T) {
 				worst = math.Max(worst, math.Abs(float64(got[i][j]-res.ProbeEmbeddings[i][j])))
 				moved = math.Max(moved, math.Abs(float64(base[i][j]-res.ProbeEmbeddings[i][j])))
 			}
-			assert.LessOrEqual(t, worst, tol, "probe %d, plain %v", i, plain)
+			assert.LessOrEqual(t, worst, tol, "probe %d, CPU mode %s", i, mode)
 			assert.Greater(t, moved, 1e-4, "probe %d: training changed the embedding", i)
 		}
 	}

@@ -77,18 +77,11 @@ func (f *modelFlags) load(ctx context.Context, stderr io.Writer) (*model.Model, 
 	if prec != torch.Float32 && !dev.IsCUDA() {
 		return nil, usageError{fmt.Errorf("--precision %s needs a CUDA device (got %s)", f.precision, dev)}
 	}
-	lopt := model.LoadOptions{Device: dev, Precision: prec, MaxSeqLength: f.maxSeqLength}
-	switch f.cpuMode {
-	case "fast", "":
-	case "plain":
-		lopt.Plain = true
-	case "bf16", "bfloat16":
-		lopt.CPUBFloat16 = true
-	case "int8":
-		lopt.CPUInt8 = true
-	default:
+	mode, err := model.ParseCPUMode(f.cpuMode)
+	if err != nil {
 		return nil, usageError{fmt.Errorf("--cpu-mode %q: want fast, plain, bf16 or int8", f.cpuMode)}
 	}
+	lopt := model.LoadOptions{Device: dev, Precision: prec, MaxSeqLength: f.maxSeqLength, CPUMode: mode}
 	dir, err := locateModel(ctx, f.model, stderr)
 	if err != nil {
 		return nil, err
