@@ -1,5 +1,5 @@
-// Package torch drives native libtorch through a small C shim (torch/csrc, built by CMake into
-// build/libtorchshim.so): tensors with explicit ownership, the ops that sentence encoders, pooling, losses
+// Package torch drives native libtorch through a small C shim (torch/csrc, compiled by cgo as part of the
+// Go build, or linked as libtorchshim.so under the fewshot_shimlib tag): tensors with explicit ownership, the ops that sentence encoders, pooling, losses
 // and optimizers need, autograd, grad and inference modes, devices, threads and seeds.
 //
 // Ownership: every *Tensor owns one native handle. Close releases it and is idempotent; a cleanup attached
@@ -10,7 +10,6 @@ package torch
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/csrc
-#cgo LDFLAGS: -L${SRCDIR}/../build -Wl,-rpath,${SRCDIR}/../build -ltorchshim
 #include <stdlib.h>
 #include "torchshim.h"
 */

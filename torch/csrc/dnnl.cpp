@@ -9,9 +9,15 @@
 // applies the layer's activation (GELU or ReLU) and residual addition as post-ops while the output tile is
 // still in cache, which removes two passes over the activations.
 //
-// Compiled with oneDNN's C++ API where CMake finds the headers of the same libdnnl that libtorch links
-// (Debian's libtorch does; the pip wheels carry their own private copy, and there the path is absent:
-// ts_packed_linear_available says 0 and ts_pack_linear fails, so callers keep the ToMKLDNN path).
+// Compiled with oneDNN's C++ API for the same libdnnl that libtorch links (Debian's libtorch does; the pip
+// wheels carry their own private copy, and there the path is absent: ts_packed_linear_available says 0 and
+// ts_pack_linear fails, so callers keep the ToMKLDNN path). The Go build (torch/csrc as a cgo package, for
+// the system libtorch) turns it on where oneDNN's headers are installed, unless FEWSHOT_NO_DNNL is defined
+// (the fewshot_nodnnl tag); CMake decides for other libtorch builds and defines one of the two macros.
+#if !defined(FEWSHOT_WITH_DNNL) && !defined(FEWSHOT_NO_DNNL) && __has_include(<oneapi/dnnl/dnnl.hpp>)
+#define FEWSHOT_WITH_DNNL 1
+#endif
+
 #include <list>
 #include <memory>
 #include <mutex>
